@@ -1,0 +1,3 @@
+from comments.cli import main
+
+main()

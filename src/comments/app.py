@@ -1,0 +1,95 @@
+"""create_app(settings): the one place where plugins, routes, dependencies and error handlers meet."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
+
+import comments
+from comments.config import Settings
+from comments.db.engine import sqlalchemy_config
+from comments.deps import dependencies
+from comments.domain.accounts.auth import BearerTokenMiddleware
+from comments.domain.accounts.controllers import AuthController, MeController
+from comments.domain.accounts.passwords import Passwords
+from comments.domain.comments.controllers import CommentController, ThreadController
+from comments.domain.sites.controllers import SiteController
+from comments.domain.system.controllers import SystemController
+from comments.errors import problem_details_map
+
+PUBLIC_PATHS = ["^/schema", "^/health$", "^/ready$"]
+
+
+def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Litestar:
+    """Build the application. `toxicity` overrides the scorer built from settings (tests pass a fake)."""
+    settings = settings or Settings.from_env()
+    db = sqlalchemy_config(settings)
+    scorer = toxicity if toxicity is not None else _toxicity_runner(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        if scorer is not None and hasattr(scorer, "start"):
+            scorer.start()  # loads the model in its own thread; /ready says when it is done
+        try:
+            yield
+        finally:
+            if scorer is not None and hasattr(scorer, "stop"):
+                await scorer.stop()
+
+    return Litestar(
+        route_handlers=[
+            SystemController,
+            AuthController,
+            MeController,
+            SiteController,
+            ThreadController,
+            CommentController,
+        ],
+        plugins=[
+            SQLAlchemyPlugin(config=db),
+            ProblemDetailsPlugin(
+                ProblemDetailsConfig(
+                    enable_for_all_http_exceptions=True, exception_to_problem_detail_map=problem_details_map()
+                )
+            ),
+        ],
+        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS)],
+        dependencies=dependencies(),
+        lifespan=[lifespan],
+        state=State(
+            {
+                "settings": settings,
+                "passwords": Passwords(settings),
+                "sqlalchemy_config": db,
+                "toxicity": scorer,
+            }
+        ),
+        request_max_body_size=settings.max_request_body_bytes,
+        cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET"], allow_headers=["Authorization"]),
+        openapi_config=OpenAPIConfig(
+            title="comments",
+            version=comments.__version__,
+            description="Embeddable comment service for news sites. See docs/api.md.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        debug=settings.debug,
+    )
+
+
+def _toxicity_runner(settings: Settings) -> Any:
+    if not settings.toxicity_enabled:
+        return None
+    from comments.domain.toxicity import BatchingRunner
+
+    return BatchingRunner.from_settings(settings)

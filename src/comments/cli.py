@@ -1,0 +1,258 @@
+"""The `comments` command: serve, database migrations, sites, users, and the toxicity model."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from advanced_alchemy.alembic.commands import AlembicCommands
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.config import Settings
+from comments.db.engine import sqlalchemy_config
+
+T = TypeVar("T")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    """The settings the root command built (once) from the environment."""
+    return ctx.find_root().obj
+
+
+def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        config = sqlalchemy_config(settings)
+        try:
+            async with config.get_session() as session:
+                return await work(session)
+        finally:
+            await config.get_engine().dispose()
+
+    return asyncio.run(run())
+
+
+def _alembic(settings: Settings) -> AlembicCommands:
+    return AlembicCommands(sqlalchemy_config(settings))
+
+
+def upgrade_schema(settings: Settings, revision: str = "head") -> None:
+    _alembic(settings).upgrade(revision)
+
+
+def schema_is_current(settings: Settings) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    commands = _alembic(settings)
+    heads = set(ScriptDirectory.from_config(commands.config).get_heads())
+
+    async def current() -> set[str]:
+        engine = commands.config.engine
+        async with engine.connect() as conn:
+            revs = await conn.run_sync(
+                lambda sync: MigrationContext.configure(
+                    sync, opts={"version_table": "alembic_version"}
+                ).get_current_heads()
+            )
+        await engine.dispose()
+        return set(revs)
+
+    return asyncio.run(current()) == heads
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """comments: an embeddable comment service for news sites.
+
+    Configuration comes from COMMENTS_* environment variables (see README).
+    """
+    ctx.obj = Settings.from_env()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option(
+    "--upgrade/--no-upgrade",
+    default=None,
+    help="Upgrade the schema before serving (default: yes on SQLite, no on PostgreSQL).",
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, upgrade: bool | None) -> None:
+    """Run the web service (API, widget, demo page)."""
+    import uvicorn
+
+    settings = _settings(ctx)
+    if upgrade if upgrade is not None else settings.is_sqlite:
+        upgrade_schema(settings)
+    elif not schema_is_current(settings):
+        raise click.ClickException("The database schema is not current: run `comments db upgrade` first.")
+    if settings.create_demo:
+        from comments.domain.sites.demo import DEMO_ARTICLE, create_demo_if_empty
+
+        key = _with_session(settings, lambda session: create_demo_if_empty(session, settings))
+        if key:
+            click.echo(f"Created the demo site 'demo' with article '{DEMO_ARTICLE}'. Its site key (shown once): {key}")
+    click.echo(f"Serving on http://{host}:{port} (demo article: http://{host}:{port}/demo)")
+    uvicorn.run("comments.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@cli.group()
+def db() -> None:
+    """Database schema migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Upgrade the schema to REVISION (default: head)."""
+    upgrade_schema(_settings(ctx), revision)
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@click.pass_context
+def db_downgrade(ctx: click.Context, revision: str) -> None:
+    """Downgrade the schema to REVISION (e.g. -1, or base)."""
+    _alembic(_settings(ctx)).downgrade(revision)
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Show the schema revision the database is at."""
+    _alembic(_settings(ctx)).current(verbose=False)
+
+
+@cli.group()
+def site() -> None:
+    """Sites (tenants) and their staff."""
+
+
+@site.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The site's name, as readers see it.")
+@click.option("--origin", "origins", multiple=True, help="An origin allowed to embed the widget (repeatable).")
+@click.pass_context
+def site_create(ctx: click.Context, slug: str, name: str, origins: tuple[str, ...]) -> None:
+    """Create a site and print its site key (shown only once)."""
+    from comments.domain.sites.services import SiteService
+    from comments.errors import DomainError
+
+    async def work(session: AsyncSession) -> str:
+        _, key = await SiteService(session=session).create_site(slug, name, list(origins))
+        await session.commit()
+        return key
+
+    try:
+        key = _with_session(_settings(ctx), work)
+    except DomainError as exc:
+        raise click.ClickException(_explain(exc)) from exc
+    click.echo(f"Created site '{slug}'. Site key (store it now, it is not shown again):\n{key}")
+
+
+@site.command("grant")
+@click.argument("slug")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["moderator", "admin"]))
+@click.pass_context
+def site_grant(ctx: click.Context, slug: str, email: str, role: str) -> None:
+    """Give the user with EMAIL the ROLE on site SLUG."""
+    from comments.db import Role, User
+    from comments.domain.accounts.emails import normalise_email
+    from comments.domain.sites.services import SiteService
+    from comments.errors import DomainError
+
+    async def work(session: AsyncSession) -> None:
+        sites = SiteService(session=session)
+        site_row = await sites.get_by_slug(slug)
+        user = await session.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"No user with email {email}.")
+        await sites.grant(site_row, user.id, Role(role))
+        await session.commit()
+
+    try:
+        _with_session(_settings(ctx), work)
+    except DomainError as exc:
+        raise click.ClickException(_explain(exc)) from exc
+    click.echo(f"{email} is now {role} of '{slug}'.")
+
+
+@cli.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("create-admin")
+@click.argument("email")
+@click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the password from this file's first line (otherwise you are asked for it).",
+)
+@click.pass_context
+def user_create_admin(ctx: click.Context, email: str, password_file: Path | None) -> None:
+    """Create a superadmin (moderates and administers every site). Never pass a password as an argument."""
+    from comments.domain.accounts.emails import email_problem, normalise_email
+    from comments.domain.accounts.passwords import Passwords
+    from comments.domain.accounts.services import MIN_PASSWORD_LENGTH, UserService
+
+    settings = _settings(ctx)
+    if password_file is not None:
+        lines = password_file.read_text().splitlines()
+        password = lines[0] if lines else ""
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.")
+    if problem := email_problem(normalise_email(email)):
+        raise click.ClickException(problem)
+
+    async def work(session: AsyncSession) -> str:
+        users = UserService(session=session, settings=settings, passwords=Passwords(settings))
+        existing = await users.get_one_or_none(email=normalise_email(email))
+        if existing is not None:
+            existing.is_superadmin = True
+            existing.password_hash = await users.passwords.hash(password)
+            await session.commit()
+            return "updated"
+        await users.create_user(email, password, is_superadmin=True)
+        await session.commit()
+        return "created"
+
+    outcome = _with_session(settings, work)
+    click.echo(f"Superadmin {normalise_email(email)} {outcome}.")
+
+
+def _explain(exc: Any) -> str:
+    errors = getattr(exc, "extra", {}).get("errors") or []
+    return "; ".join([exc.detail, *(f"{e['pointer']}: {e['message']}" for e in errors)])
+
+
+def _register_toxicity_commands() -> None:
+    try:
+        from comments.domain.toxicity.cli import model_group, toxicity_group
+    except ImportError:  # pragma: no cover - the toxicity package is always there in a full install
+        return
+    cli.add_command(toxicity_group)
+    cli.add_command(model_group)
+
+
+_register_toxicity_commands()
+
+
+def main() -> None:
+    cli(prog_name="comments")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Settings, read from COMMENTS_* environment variables once and passed to create_app().
+
+Nothing here runs at import time: `Settings.from_env()` is called by the CLI (or by tests, which
+usually build `Settings(...)` directly).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+PREFIX = "COMMENTS_"
+
+
+def _parse(value: str, kind: Any) -> Any:
+    if kind is bool:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is int:
+        return int(value)
+    if kind is float:
+        return float(value)
+    if kind is Path:
+        return Path(value).expanduser()
+    if kind == tuple[str, ...]:
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting has an environment variable: COMMENTS_<NAME IN UPPER CASE>."""
+
+    home: Path = Path("./var")
+    """Data directory: the SQLite file and the assembled bundled model live here."""
+    database_url: str = ""
+    """SQLAlchemy URL. Empty: sqlite+aiosqlite:///<home>/comments.db. PostgreSQL: postgresql+asyncpg://..."""
+    database_echo: bool = False
+    database_pool_size: int = 10
+
+    debug: bool = False
+    public_url: str = "http://127.0.0.1:8000"
+    """Where readers reach this service (used in embed snippets and CSP)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Client addresses whose X-Forwarded-For is believed (for per-address throttles)."""
+
+    session_ttl_seconds: int = 30 * 24 * 3600
+    max_request_body_bytes: int = 64 * 1024
+
+    # argon2id: RFC 9106 second recommended option is t=3, m=64 MiB, p=4.
+    argon2_time_cost: int = 3
+    argon2_memory_cost_kib: int = 65536
+    argon2_parallelism: int = 4
+    argon2_max_concurrent: int = 2
+    """At most this many hashes at once (each takes memory_cost of RAM)."""
+
+    login_max_failures: int = 5
+    """Failed logins allowed per account (and 4x that per client address) in login_window_seconds."""
+    login_window_seconds: int = 900
+
+    toxicity_model: str = "bundled"
+    """bundled | original | unbiased | multilingual | original-small | unbiased-small | path to a checkpoint."""
+    toxicity_config_dir: Path | None = None
+    toxicity_device: str = "cpu"
+    toxicity_batch_size: int = 32
+    toxicity_batch_wait_ms: float = 3.0
+    toxicity_timeout_seconds: float = 5.0
+    toxicity_threads: int = 0
+    """torch intra-op threads for inference; 0 keeps torch's default."""
+    toxicity_quantize: bool = False
+    """Dynamic int8 quantisation of the model's Linear layers."""
+    toxicity_enabled: bool = True
+    """False skips loading any model: every comment is held as classifier_unavailable (tests, tooling)."""
+
+    create_demo: bool = True
+    """On an empty database `serve` creates the demo site and article."""
+
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.home / 'comments.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            kind = hints[f.name]
+            if kind == Path | None:
+                kind = Path
+            values[f.name] = _parse(raw, kind)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

@@ -1,0 +1,25 @@
+"""SQLAlchemy models, one module per aggregate. Importing this package registers every table on the
+metadata that Alembic compares against."""
+
+from comments.db.accounts import LoginFailure, Profile, RulesAcceptance, SessionToken, User
+from comments.db.base import metadata
+from comments.db.comments import Comment, CommentStatus, IdempotencyRecord
+from comments.db.sites import Article, Membership, Role, Sanction, SanctionKind, Site
+
+__all__ = (
+    "Article",
+    "Comment",
+    "CommentStatus",
+    "IdempotencyRecord",
+    "LoginFailure",
+    "Membership",
+    "Profile",
+    "Role",
+    "RulesAcceptance",
+    "Sanction",
+    "SanctionKind",
+    "SessionToken",
+    "Site",
+    "User",
+    "metadata",
+)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from comments.db.base import UUIDv7AuditBase
+
+
+class User(UUIDv7AuditBase):
+    __tablename__ = "user_account"
+
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    """Normalised (see accounts.emails.normalise_email): unique case-insensitively."""
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_superadmin: Mapped[bool] = mapped_column(default=False)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+    profile: Mapped[Profile | None] = relationship(
+        back_populates="user", lazy="selectin", uselist=False, cascade="all, delete-orphan"
+    )
+
+
+class Profile(UUIDv7AuditBase):
+    """Personal details a reader completes before commenting. One per user, shared by every site."""
+
+    __tablename__ = "profile"
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(40), default=None)
+    display_name_key: Mapped[str | None] = mapped_column(String(40), default=None, unique=True)
+    """Case-folded display name: display names are unique across the service (so within every site)."""
+    full_name: Mapped[str | None] = mapped_column(String(120), default=None)
+    country: Mapped[str | None] = mapped_column(String(2), default=None)
+    birth_year: Mapped[int | None] = mapped_column(default=None)
+    bio: Mapped[str | None] = mapped_column(String(500), default=None)
+
+    user: Mapped[User] = relationship(back_populates="profile")
+
+
+class RulesAcceptance(UUIDv7AuditBase):
+    """Which version of a site's community guidelines a reader accepted (guidelines are per site)."""
+
+    __tablename__ = "rules_acceptance"
+    __table_args__ = (UniqueConstraint("user_id", "site_id"),)
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    site_id: Mapped[UUID] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    version: Mapped[int]
+
+
+class SessionToken(UUIDv7AuditBase):
+    """An opaque bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "session_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class LoginFailure(UUIDv7AuditBase):
+    """One failed login, kept for the throttle window (in the database so every process sees it)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_email_created", "email", "created_at"),
+        Index("ix_login_failure_address_created", "client_address", "created_at"),
+    )
+
+    email: Mapped[str] = mapped_column(String(320))
+    client_address: Mapped[str] = mapped_column(String(64))

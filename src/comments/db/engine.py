@@ -1,0 +1,60 @@
+"""The SQLAlchemy configuration for a Settings: one place for URLs, pools and SQLite's pragmas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+)
+from sqlalchemy import event
+
+import comments
+from comments.config import Settings
+
+MIGRATIONS = Path(comments.__file__).resolve().parents[2] / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers work during a write; busy_timeout makes concurrent writers wait instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    url = settings.resolved_database_url
+    if settings.is_sqlite:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        engine = EngineConfig(echo=settings.database_echo)
+    else:
+        engine = EngineConfig(
+            echo=settings.database_echo,
+            pool_size=settings.database_pool_size,
+            max_overflow=10,
+            pool_pre_ping=True,
+        )
+    config = SQLAlchemyAsyncConfig(
+        connection_string=url,
+        engine_config=engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        before_send_handler="autocommit",
+        create_all=False,  # migrations are the only way the schema changes
+        set_default_exception_handler=False,
+        alembic_config=AlembicAsyncConfig(
+            script_location=str(MIGRATIONS),
+            version_table_name="alembic_version",
+            compare_type=True,
+            render_as_batch=True,
+        ),
+    )
+    if settings.is_sqlite:
+        event.listen(config.get_engine().sync_engine, "connect", _sqlite_pragmas)
+    return config

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.types import DateTimeUTC, JsonB
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from comments.db.base import UUIDv7AuditBase
+
+
+class Site(UUIDv7AuditBase):
+    """A tenant: one publisher's site, with its own rules, origins and key."""
+
+    __tablename__ = "site"
+
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    allowed_origins: Mapped[list[str]] = mapped_column(JsonB, default=list)
+    site_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+    """The rule set document (see domain.rules.schema); {} means all defaults."""
+    rules_version: Mapped[int] = mapped_column(default=1)
+    """The rule set document's version: bumped on every change (the guidelines readers accept carry
+    their own version inside the document)."""
+    auto_create_articles: Mapped[bool] = mapped_column(default=True)
+    """The widget may create an article on first load from an allowed origin."""
+
+
+class Article(UUIDv7AuditBase):
+    """A thread: keyed by (site, the publisher's article id)."""
+
+    __tablename__ = "article"
+    __table_args__ = (UniqueConstraint("site_id", "external_id"),)
+
+    site_id: Mapped[UUID] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    title: Mapped[str | None] = mapped_column(String(500), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    first_comment_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    rules_override: Mapped[dict[str, Any] | None] = mapped_column(JsonB, default=None)
+
+
+class Role(enum.StrEnum):
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class Membership(UUIDv7AuditBase):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "site_id"),)
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    site_id: Mapped[UUID] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, validate_strings=True))
+
+
+class SanctionKind(enum.StrEnum):
+    WARN = "warn"
+    SUSPEND = "suspend"
+    BAN = "ban"
+
+
+class Sanction(UUIDv7AuditBase):
+    """A moderator's sanction of a reader on one site; enforced by the posting gate."""
+
+    __tablename__ = "sanction"
+    __table_args__ = (Index("ix_sanction_user_site", "user_id", "site_id"),)
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    site_id: Mapped[UUID] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    kind: Mapped[SanctionKind] = mapped_column(Enum(SanctionKind, native_enum=False, length=20))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    """Suspensions end then; None for bans (and warnings, which end when acknowledged)."""
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    created_by: Mapped[UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), default=None)

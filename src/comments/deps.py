@@ -1,0 +1,57 @@
+"""Dependency providers: app-wide singletons (settings, password hasher, toxicity runner) and the
+per-request services built on advanced-alchemy's request-scoped `db_session`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.config import Settings
+from comments.domain.accounts.passwords import Passwords
+from comments.domain.accounts.services import UserService
+from comments.domain.comments.services import CommentService
+from comments.domain.sites.services import SiteService
+
+
+async def provide_settings(state: State) -> Settings:
+    return state.settings
+
+
+async def provide_passwords(state: State) -> Passwords:
+    return state.passwords
+
+
+async def provide_users_service(
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    passwords: NamedDependency[Passwords],
+) -> UserService:
+    return UserService(session=db_session, settings=settings, passwords=passwords)
+
+
+async def provide_sites_service(db_session: NamedDependency[AsyncSession]) -> SiteService:
+    return SiteService(session=db_session)
+
+
+async def provide_comments_service(db_session: NamedDependency[AsyncSession], state: State) -> CommentService:
+    return CommentService(session=db_session, scorer=state.toxicity)
+
+
+# Handlers declare what they need by name (Litestar 3 drops inferred dependencies).
+Users = NamedDependency[UserService]
+Sites = NamedDependency[SiteService]
+Comments = NamedDependency[CommentService]
+DbSession = NamedDependency[AsyncSession]
+
+
+def dependencies() -> dict[str, Any]:
+    return {
+        "settings": Provide(provide_settings),
+        "passwords": Provide(provide_passwords),
+        "users_service": Provide(provide_users_service),
+        "sites_service": Provide(provide_sites_service),
+        "comments_service": Provide(provide_comments_service),
+    }

@@ -1,0 +1,47 @@
+"""Bearer-token authentication middleware and the guards built on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from comments.domain.accounts.services import CurrentUser, authenticate
+from comments.errors import Unauthenticated
+
+
+class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
+    """Sets connection.user to a CurrentUser, or None for anonymous requests. A bad token is a 401, not
+    anonymity: a reader whose session expired must learn it rather than see a logged-out page silently."""
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        header = connection.headers.get("authorization")
+        if not header:
+            return AuthenticationResult(user=None, auth=None)
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
+            raise Unauthenticated("Send the session token as 'Authorization: Bearer <token>'.")
+        sa_config = connection.app.state.sqlalchemy_config
+        async with sa_config.get_session() as session:
+            user = await authenticate(session, token.strip())
+        if user is None:
+            raise Unauthenticated("Your session has expired or was logged out. Log in again.", code="session-expired")
+        return AuthenticationResult(user=user, auth=token)
+
+
+def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not isinstance(connection.user, CurrentUser):
+        raise Unauthenticated("Log in to do this.")
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The caller's address; X-Forwarded-For is believed only from configured proxies."""
+    peer = connection.client.host if connection.client else "unknown"
+    settings = connection.app.state.settings
+    if peer in settings.trusted_proxies:
+        forwarded = connection.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()[:64] or peer
+    return peer[:64]

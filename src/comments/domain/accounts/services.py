@@ -1,0 +1,291 @@
+"""Accounts: registration, login with throttling, bearer sessions, and personal details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.exceptions import DuplicateKeyError
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.config import Settings
+from comments.db import LoginFailure, Membership, Profile, RulesAcceptance, SessionToken, Site, User
+from comments.domain.accounts import schemas as s
+from comments.domain.accounts.emails import email_problem, normalise_email
+from comments.domain.accounts.passwords import Passwords
+from comments.domain.accounts.profiles import (
+    ProfileStatus,
+    clean_text,
+    display_name_key,
+    profile_status,
+    validate_profile_fields,
+)
+from comments.domain.accounts.tokens import new_token, token_hash
+from comments.domain.rules.schema import RuleSet
+from comments.domain.sites.rules import site_rules
+from comments.errors import Conflict, InvalidInput, RateLimited, Unauthenticated
+
+MIN_PASSWORD_LENGTH = 10
+ADDRESS_FAILURE_FACTOR = 4
+"""One address may fail this many times more than one account (shared NATs, newsrooms)."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentUser:
+    """Who is calling: what guards and services need, without a live ORM object."""
+
+    id: UUID
+    email: str
+    is_superadmin: bool
+    token_hash: str
+
+
+class UserService(SQLAlchemyAsyncRepositoryService[User]):
+    class Repo(SQLAlchemyAsyncRepository[User]):
+        model_type = User
+
+    repository_type = Repo
+
+    def __init__(self, session: AsyncSession, *, settings: Settings, passwords: Passwords, **kwargs: Any) -> None:
+        super().__init__(session=session, **kwargs)
+        self.settings = settings
+        self.passwords = passwords
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.repository.session
+
+    # registration and login
+
+    async def register(self, email: str, password: str) -> tuple[str, SessionToken, User]:
+        email = normalise_email(email)
+        errors = []
+        if problem := email_problem(email):
+            errors.append({"pointer": "/email", "message": problem})
+        if len(password) < MIN_PASSWORD_LENGTH:
+            errors.append({"pointer": "/password", "message": f"Use at least {MIN_PASSWORD_LENGTH} characters."})
+        if errors:
+            raise InvalidInput("Check the highlighted fields.", errors=errors)
+        if await self.exists(email=email):
+            raise Conflict("An account with this email already exists. Log in instead.", code="email-taken")
+        user = await self.create_user(email, password)
+        token, session = await self._open_session(user)
+        await self.session.commit()
+        return token, session, user
+
+    async def create_user(self, email: str, password: str, *, is_superadmin: bool = False) -> User:
+        user = User(
+            email=normalise_email(email),
+            password_hash=await self.passwords.hash(password),
+            is_superadmin=is_superadmin,
+        )
+        user.profile = Profile()
+        try:
+            return await self.create(user, auto_commit=False)
+        except DuplicateKeyError as exc:  # a concurrent registration of the same email
+            raise Conflict("An account with this email already exists. Log in instead.", code="email-taken") from exc
+
+    async def login(self, email: str, password: str, client_address: str) -> tuple[str, SessionToken, User]:
+        email = normalise_email(email)
+        now = utcnow()
+        await self._check_throttle(email, client_address, now)
+        user = await self.get_one_or_none(email=email)
+        ok = await self.passwords.verify(user.password_hash if user else None, password)
+        if not ok or user is None:
+            self.session.add(LoginFailure(email=email, client_address=client_address))
+            await self.session.commit()  # the failure must count even though this request fails
+            raise Unauthenticated("The email or password is not right.", code="login-failed")
+        await self.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+        if self.passwords.needs_rehash(user.password_hash):
+            user.password_hash = await self.passwords.hash(password)
+        user.last_login_at = now
+        token, session = await self._open_session(user)
+        await self.session.commit()
+        return token, session, user
+
+    async def _check_throttle(self, email: str, client_address: str, now: datetime) -> None:
+        window = timedelta(seconds=self.settings.login_window_seconds)
+        since = now - window
+        for column, value, limit in (
+            (LoginFailure.email, email, self.settings.login_max_failures),
+            (
+                LoginFailure.client_address,
+                client_address,
+                self.settings.login_max_failures * ADDRESS_FAILURE_FACTOR,
+            ),
+        ):
+            count, oldest = (
+                await self.session.execute(
+                    select(func.count(), func.min(LoginFailure.created_at)).where(
+                        column == value, LoginFailure.created_at > since
+                    )
+                )
+            ).one()
+            if count >= limit:
+                retry_after = (oldest + window - now).total_seconds()
+                raise RateLimited("Too many failed logins. Try again later.", retry_after=int(retry_after) + 1)
+
+    async def _open_session(self, user: User) -> tuple[str, SessionToken]:
+        token = new_token()
+        session = SessionToken(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            expires_at=utcnow() + timedelta(seconds=self.settings.session_ttl_seconds),
+        )
+        self.session.add(session)
+        await self.session.flush()
+        return token, session
+
+    async def logout(self, current: CurrentUser) -> None:
+        await self.session.execute(
+            update(SessionToken)
+            .where(SessionToken.token_hash == current.token_hash, SessionToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        await self.session.commit()
+
+    # personal details
+
+    async def roles(self, user_id: UUID) -> list[tuple[str, str]]:
+        rows = await self.session.execute(
+            select(Site.slug, Membership.role)
+            .join(Site, Site.id == Membership.site_id)
+            .where(Membership.user_id == user_id)
+        )
+        return [(slug, str(role)) for slug, role in rows.all()]
+
+    async def accepted_version(self, user_id: UUID, site_id: UUID) -> int | None:
+        return await self.session.scalar(
+            select(RulesAcceptance.version).where(
+                RulesAcceptance.user_id == user_id, RulesAcceptance.site_id == site_id
+            )
+        )
+
+    async def update_profile(self, user_id: UUID, values: dict[str, Any], *, site: Site | None) -> User:
+        """Change the fields given. Guidelines are accepted per site, so that needs `site`."""
+        rules_version = site_rules(site).guidelines.version if site else None
+        values = {k: clean_text(v) if isinstance(v, str) else v for k, v in values.items()}
+        if isinstance(values.get("country"), str):
+            values["country"] = values["country"].upper()
+        problems = validate_profile_fields(values, current_year=utcnow().year, rules_version=rules_version)
+        user = await self.get(user_id)
+        profile = user.profile or Profile(user_id=user_id)
+        if "display_name" in values and "display_name" not in problems:
+            key = display_name_key(values["display_name"]) if values["display_name"] else None
+            if key and await self.session.scalar(
+                select(Profile.id).where(Profile.display_name_key == key, Profile.user_id != user_id)
+            ):
+                problems["display_name"] = "This display name is taken. Choose another."
+            profile.display_name_key = key
+        if problems:
+            errors = [{"pointer": f"/{name}", "field": name, "message": msg} for name, msg in problems.items()]
+            raise InvalidInput("Check the highlighted fields.", errors=errors)
+        for name in ("display_name", "full_name", "country", "birth_year", "bio"):
+            if name in values:
+                setattr(profile, name, values[name])
+        if "accepted_rules_version" in values and site is not None:
+            await self._accept_rules(user_id, site.id, values["accepted_rules_version"])
+        user.profile = profile
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:  # two readers claimed the same display name at once
+            raise InvalidInput(
+                "Check the highlighted fields.",
+                errors=[
+                    {
+                        "pointer": "/display_name",
+                        "field": "display_name",
+                        "message": "This display name is taken.",
+                    }
+                ],
+            ) from exc
+        await self.session.commit()
+        return user
+
+    async def _accept_rules(self, user_id: UUID, site_id: UUID, version: int | None) -> None:
+        existing = await self.session.scalar(
+            select(RulesAcceptance).where(RulesAcceptance.user_id == user_id, RulesAcceptance.site_id == site_id)
+        )
+        if version is None:
+            if existing:
+                await self.session.delete(existing)
+        elif existing:
+            existing.version = version
+        else:
+            self.session.add(RulesAcceptance(user_id=user_id, site_id=site_id, version=version))
+
+    async def eligibility(self, user_id: UUID, site: Site) -> tuple[dict[str, Any], ProfileStatus, RuleSet]:
+        """The reader's details as the site sees them, and whether they satisfy its requirements."""
+        user = await self.get(user_id)
+        rules = site_rules(site)
+        details = profile_values(user.profile)
+        details["accepted_rules_version"] = await self.accepted_version(user_id, site.id)
+        status = profile_status(
+            details,
+            required_fields=rules.profile.required_fields,
+            minimum_age=rules.profile.minimum_age,
+            rules_version=rules.guidelines.version,
+            current_year=utcnow().year,
+        )
+        return details, status, rules
+
+    async def describe(self, user_id: UUID, site: Site | None) -> s.Me:
+        user = await self.get(user_id)
+        roles = [s.SiteRole(site=slug, role=role) for slug, role in await self.roles(user_id)]
+        if site is None:
+            details = profile_values(user.profile)
+            return s.Me(
+                user=s.User.of(user),
+                profile=s.Profile(**details, accepted_rules_version=None),
+                site=None,
+                profile_complete=None,
+                missing_fields=[],
+                under_minimum_age=False,
+                minimum_age=None,
+                rules_version=None,
+                roles=roles,
+            )
+        details, status, rules = await self.eligibility(user_id, site)
+        return s.Me(
+            user=s.User.of(user),
+            profile=s.Profile(**details),
+            site=site.slug,
+            profile_complete=status.complete,
+            missing_fields=list(status.missing_fields),
+            under_minimum_age=status.under_minimum_age,
+            minimum_age=rules.profile.minimum_age,
+            rules_version=rules.guidelines.version,
+            roles=roles,
+        )
+
+
+def profile_values(profile: Profile | None) -> dict[str, Any]:
+    names = ("display_name", "full_name", "country", "birth_year", "bio")
+    return {name: getattr(profile, name, None) for name in names}
+
+
+async def authenticate(session: AsyncSession, token: str) -> CurrentUser | None:
+    """The user behind a bearer token, if the token is live."""
+    digest = token_hash(token)
+    row = (
+        await session.execute(
+            select(User.id, User.email, User.is_superadmin)
+            .join(SessionToken, SessionToken.user_id == User.id)
+            .where(
+                SessionToken.token_hash == digest,
+                SessionToken.revoked_at.is_(None),
+                SessionToken.expires_at > utcnow(),
+            )
+        )
+    ).one_or_none()
+    return CurrentUser(id=row[0], email=row[1], is_superadmin=row[2], token_hash=digest) if row else None

@@ -1,0 +1,1 @@
+"""Comments: the posting pipeline, threaded listing, edits and deletes."""

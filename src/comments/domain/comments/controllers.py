@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+
+from comments.deps import Comments, Sites, Users
+from comments.domain.accounts.auth import requires_login
+from comments.domain.accounts.services import CurrentUser
+from comments.domain.comments import schemas as s
+from comments.domain.comments.listing import Sort, ThreadReader
+from comments.domain.sites.rules import article_rules
+from comments.errors import NotFound
+
+IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200)]
+Cursor = Annotated[str | None, QueryParameter(max_length=200)]
+
+
+def _viewer(request: Request[Any, Any, Any]) -> UUID | None:
+    return request.user.id if isinstance(request.user, CurrentUser) else None
+
+
+class ThreadController(Controller):
+    path = "/api/v1/sites/{site:str}/articles/{article:str}/comments"
+    tags = ["comments"]
+
+    @get("/", operation_id="ListComments")
+    async def list_comments(
+        self,
+        site: FromPath[str],
+        article: FromPath[str],
+        sites_service: Sites,
+        request: Request[Any, Any, Any],
+        cursor: Cursor = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        sort: FromQuery[Sort] = "newest",
+    ) -> s.ThreadPage:
+        """Top-level comments a page at a time (opaque cursor), replies nested under them. A logged-in
+        reader also sees their own held and rejected comments, with the reasons."""
+        site_row = await sites_service.get_by_slug(site)
+        article_row = await sites_service.get_article(site_row, article)
+        rules = article_rules(site_row, article_row)
+        reader = ThreadReader(
+            sites_service.session,
+            edit_window=timedelta(seconds=rules.thread.edit_window_seconds),
+            now=datetime.now(UTC),
+        )
+        return await reader.thread(article_row, _viewer(request), cursor=cursor, limit=limit, sort=sort)
+
+    @post("/", operation_id="PostComment", guards=[requires_login])
+    async def post_comment(
+        self,
+        site: FromPath[str],
+        article: FromPath[str],
+        data: JSONBody[s.CommentCreate],
+        sites_service: Sites,
+        comments_service: Comments,
+        users_service: Users,
+        request: Request[CurrentUser, Any, Any],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[dict[str, Any]]:
+        """Post a comment or a reply. 201 with the outcome: published, held (with reasons) or rejected.
+        Send an Idempotency-Key to make retries safe."""
+        site_row = await sites_service.get_by_slug(site)
+        article_row = await sites_service.get_article(site_row, article)
+        status, outcome = await comments_service.post(
+            site_row, article_row, data, request.user, users_service, idempotency_key
+        )
+        return Response(outcome, status_code=status)
+
+
+class CommentController(Controller):
+    path = "/api/v1/comments/{comment_id:uuid}"
+    tags = ["comments"]
+
+    @patch("/", operation_id="EditComment", guards=[requires_login])
+    async def edit_comment(
+        self,
+        comment_id: FromPath[UUID],
+        data: JSONBody[s.CommentUpdate],
+        comments_service: Comments,
+        users_service: Users,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.PostOutcome:
+        """Edit your own comment within the site's edit window; the new text is checked again."""
+        return await comments_service.edit(comment_id, data.body, request.user, users_service)
+
+    @delete("/", operation_id="DeleteComment", guards=[requires_login], status_code=204)
+    async def delete_comment(
+        self, comment_id: FromPath[UUID], comments_service: Comments, request: Request[CurrentUser, Any, Any]
+    ) -> None:
+        """Remove your own comment. Replies stay; it shows as 'comment removed'."""
+        await comments_service.delete(comment_id, request.user)
+
+    @get("/replies", operation_id="ListReplies")
+    async def list_replies(
+        self,
+        comment_id: FromPath[UUID],
+        comments_service: Comments,
+        sites_service: Sites,
+        request: Request[Any, Any, Any],
+        cursor: Cursor = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+    ) -> s.RepliesPage:
+        """All replies under a top-level comment, oldest first, a page at a time."""
+        root = await comments_service.get_one_or_none(id=comment_id)
+        if root is None or root.parent_id is not None:
+            raise NotFound("There is no such top-level comment.")
+        site_row = await sites_service.get(root.site_id)
+        article_row = await sites_service.article_by_id(root.article_id)
+        rules = article_rules(site_row, article_row)
+        reader = ThreadReader(
+            comments_service.session,
+            edit_window=timedelta(seconds=rules.thread.edit_window_seconds),
+            now=datetime.now(UTC),
+        )
+        return await reader.replies(root, article_row, _viewer(request), cursor=cursor, limit=limit)

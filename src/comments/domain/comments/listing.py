@@ -1,0 +1,193 @@
+"""Threaded listing: top-level comments in keyset pages, a bounded number of replies under each.
+
+What a viewer sees: published comments; removed ones that still have replies (as 'comment removed', so
+the thread keeps its shape); and their own held or rejected comments with the reasons.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Literal
+from uuid import UUID
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from comments.db import Article, Comment, CommentStatus, Profile
+from comments.domain.comments import schemas as s
+from comments.domain.comments.cursor import decode_cursor, encode_cursor
+
+REPLIES_PER_ROOT = 20
+MAX_PAGE = 100
+
+Sort = Literal["newest", "oldest"]
+
+
+def present(
+    comment: Comment,
+    article_external_id: str,
+    display_name: str | None,
+    *,
+    viewer_id: UUID | None,
+    edit_window: timedelta,
+    now: datetime,
+) -> s.Comment:
+    own = viewer_id is not None and comment.author_id == viewer_id
+    removed = comment.status == CommentStatus.DELETED
+    editable_until = comment.created_at + edit_window
+    return s.Comment(
+        id=comment.id,
+        article=article_external_id,
+        parent_id=comment.parent_id,
+        depth=comment.depth,
+        author=None if removed else s.Author(id=comment.author_id, display_name=display_name),
+        body=None if removed else comment.body,
+        status=str(comment.status),  # type: ignore[arg-type]
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+        is_own=own,
+        editable_until=editable_until if own and not removed and now < editable_until else None,
+        reasons=[s.Reason(r["code"], r["action"], r["message"]) for r in comment.reasons] if own else [],
+    )
+
+
+def _visible_to(viewer_id: UUID | None):
+    replies = aliased(Comment)
+    shown = [
+        Comment.status == CommentStatus.PUBLISHED,
+        and_(
+            Comment.status == CommentStatus.DELETED,
+            exists().where(replies.parent_id == Comment.id, replies.status == CommentStatus.PUBLISHED),
+        ),
+    ]
+    if viewer_id is not None:
+        shown.append(
+            and_(
+                Comment.author_id == viewer_id,
+                Comment.status.in_([CommentStatus.HELD, CommentStatus.REJECTED]),
+            )
+        )
+    return or_(*shown)
+
+
+class ThreadReader:
+    def __init__(self, session: AsyncSession, *, edit_window: timedelta, now: datetime) -> None:
+        self.session = session
+        self.edit_window = edit_window
+        self.now = now
+
+    async def thread(
+        self, article: Article, viewer_id: UUID | None, *, cursor: str | None, limit: int, sort: Sort
+    ) -> s.ThreadPage:
+        limit = max(1, min(limit, MAX_PAGE))
+        newest = sort == "newest"
+        query = (
+            select(Comment, Profile.display_name)
+            .outerjoin(Profile, Profile.user_id == Comment.author_id)
+            .where(Comment.article_id == article.id, Comment.parent_id.is_(None), _visible_to(viewer_id))
+        )
+        if cursor:
+            pos = decode_cursor(cursor)
+            key, at = (Comment.created_at, Comment.id), (pos.created_at, pos.id)
+            query = query.where(
+                or_(key[0] < at[0], and_(key[0] == at[0], key[1] < at[1]))
+                if newest
+                else or_(key[0] > at[0], and_(key[0] == at[0], key[1] > at[1]))
+            )
+        order = (Comment.created_at.desc(), Comment.id.desc()) if newest else (Comment.created_at, Comment.id)
+        rows = (await self.session.execute(query.order_by(*order).limit(limit + 1))).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [self._present(c, article.external_id, name, viewer_id) for c, name in rows]
+        await self._attach_replies(article, items, viewer_id)
+        last = rows[-1][0] if rows else None
+        total = await self.session.scalar(
+            select(func.count()).where(Comment.article_id == article.id, Comment.status == CommentStatus.PUBLISHED)
+        )
+        return s.ThreadPage(
+            article=article.external_id,
+            sort=sort,
+            items=items,
+            next_cursor=encode_cursor(last.created_at, last.id) if more and last else None,
+            total=total or 0,
+        )
+
+    async def replies(
+        self, root: Comment, article: Article, viewer_id: UUID | None, *, cursor: str | None, limit: int
+    ) -> s.RepliesPage:
+        """Every reply under a top-level comment, oldest first, flat (each says its parent_id)."""
+        limit = max(1, min(limit, MAX_PAGE))
+        query = (
+            select(Comment, Profile.display_name)
+            .outerjoin(Profile, Profile.user_id == Comment.author_id)
+            .where(Comment.root_id == root.id, _visible_to(viewer_id))
+        )
+        if cursor:
+            pos = decode_cursor(cursor)
+            query = query.where(
+                or_(
+                    Comment.created_at > pos.created_at,
+                    and_(Comment.created_at == pos.created_at, Comment.id > pos.id),
+                )
+            )
+        rows = (await self.session.execute(query.order_by(Comment.created_at, Comment.id).limit(limit + 1))).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        last = rows[-1][0] if rows else None
+        return s.RepliesPage(
+            root_id=root.id,
+            items=[self._present(c, article.external_id, name, viewer_id) for c, name in rows],
+            next_cursor=encode_cursor(last.created_at, last.id) if more and last else None,
+        )
+
+    async def _attach_replies(self, article: Article, roots: list[s.Comment], viewer_id: UUID | None) -> None:
+        """At most REPLIES_PER_ROOT replies under each root (oldest first), nested by parent."""
+        if not roots:
+            return
+        root_ids = [r.id for r in roots]
+        position = (
+            func.row_number().over(partition_by=Comment.root_id, order_by=(Comment.created_at, Comment.id)).label("n")
+        )
+        ranked = (
+            select(Comment.id.label("id"), position)
+            .where(Comment.root_id.in_(root_ids), _visible_to(viewer_id))
+            .subquery()
+        )
+        rows = (
+            await self.session.execute(
+                select(Comment, Profile.display_name)
+                .join(ranked, ranked.c.id == Comment.id)
+                .outerjoin(Profile, Profile.user_id == Comment.author_id)
+                .where(ranked.c.n <= REPLIES_PER_ROOT)
+                .order_by(Comment.created_at, Comment.id)
+            )
+        ).all()
+        counts = dict(
+            (
+                await self.session.execute(
+                    select(Comment.root_id, func.count())
+                    .where(Comment.root_id.in_(root_ids), _visible_to(viewer_id))
+                    .group_by(Comment.root_id)
+                )
+            ).all()
+        )
+        by_id: dict[UUID, s.Comment] = {r.id: r for r in roots}
+        children: dict[UUID, list[s.Comment]] = defaultdict(list)
+        root_of: dict[UUID, UUID] = {}
+        for comment, name in rows:
+            view = self._present(comment, article.external_id, name, viewer_id)
+            by_id[view.id] = view
+            root_of[view.id] = comment.root_id
+            children[comment.parent_id].append(view)
+        for parent_id, kids in children.items():
+            # A reply whose parent is hidden from this viewer hangs under its root instead of vanishing.
+            parent = by_id.get(parent_id) or by_id[root_of[kids[0].id]]
+            parent.replies.extend(kids)
+        for root in roots:
+            root.reply_count = counts.get(root.id, 0)
+            root.more_replies = root.reply_count > REPLIES_PER_ROOT
+
+    def _present(self, comment: Comment, article: str, name: str | None, viewer_id: UUID | None) -> s.Comment:
+        return present(comment, article, name, viewer_id=viewer_id, edit_window=self.edit_window, now=self.now)

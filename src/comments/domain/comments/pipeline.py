@@ -1,0 +1,177 @@
+"""The posting pipeline: gates -> content rules -> toxicity -> decide -> store.
+
+Gates refuse without writing a row (401/403/409/413/422/429). Everything after them ends in exactly one
+stored comment whose status and reasons say what happened. The toxicity call happens before anything
+is written, so no write transaction is held open while the model works.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.db import Article, Comment, CommentStatus, Sanction, SanctionKind, Site
+from comments.domain.accounts.profiles import has_control_characters
+from comments.domain.rules import (
+    ArticleContext,
+    AuthorHistory,
+    Decision,
+    Draft,
+    RuleSet,
+    check_rate_limit,
+    decide,
+    evaluate,
+    thread_auto_closed,
+)
+from comments.errors import (
+    InvalidInput,
+    PayloadTooLarge,
+    RateLimited,
+    Sanctioned,
+    ThreadClosed,
+    WarningNotAcknowledged,
+)
+
+log = logging.getLogger(__name__)
+
+HISTORY_WINDOW = timedelta(hours=24)
+HISTORY_ROWS = 500
+"""Enough for any sane per-day rate limit; bounds the query on prolific accounts."""
+
+
+class ToxicityScorer(Protocol):
+    model_id: str
+
+    async def score(self, text: str) -> dict[str, float]:
+        """Label scores; raises an exception when the model cannot answer in time."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    decision: Decision
+    scores: dict[str, float] | None
+    model: str | None
+
+
+def clean_body(body: str, rules: RuleSet) -> str:
+    """Trimmed body within the site's limits, or a 413/422 naming the limit."""
+    text = body.replace("\r\n", "\n").strip()
+    if has_control_characters(text):
+        raise InvalidInput(
+            "Your comment contains control characters.",
+            errors=[{"pointer": "/body", "message": "Remove control characters."}],
+        )
+    if len(text) > rules.body.max_length:
+        raise PayloadTooLarge(
+            f"Comments can be at most {rules.body.max_length} characters; yours has {len(text)}.",
+            max_length=rules.body.max_length,
+            length=len(text),
+        )
+    if len(text) < max(1, rules.body.min_length):
+        raise InvalidInput(
+            f"Comments need at least {max(1, rules.body.min_length)} characters.",
+            errors=[{"pointer": "/body", "message": f"Write at least {max(1, rules.body.min_length)} characters."}],
+        )
+    return text
+
+
+async def check_sanctions(session: AsyncSession, user_id: UUID, site: Site, now: datetime) -> None:
+    rows = (
+        await session.scalars(
+            select(Sanction).where(
+                Sanction.user_id == user_id, Sanction.site_id == site.id, Sanction.lifted_at.is_(None)
+            )
+        )
+    ).all()
+    for sanction in rows:
+        if sanction.kind == SanctionKind.BAN:
+            raise Sanctioned(f"You are banned from commenting on {site.name}.", reason=sanction.reason, kind="ban")
+        if sanction.kind == SanctionKind.SUSPEND and sanction.until and sanction.until > now:
+            raise Sanctioned(
+                f"You are suspended from commenting on {site.name} until {sanction.until.isoformat()}.",
+                reason=sanction.reason,
+                kind="suspend",
+                until=sanction.until.isoformat(),
+            )
+    for sanction in rows:
+        if sanction.kind == SanctionKind.WARN and sanction.acknowledged_at is None:
+            raise WarningNotAcknowledged(
+                "A moderator warned you. Read and acknowledge the warning before commenting again.",
+                reason=sanction.reason,
+                sanction_id=str(sanction.id),
+            )
+
+
+def check_open(article: Article, rules: RuleSet, now: datetime) -> None:
+    if article.closed_at is not None and article.closed_at <= now:
+        raise ThreadClosed("This thread is closed to new comments.")
+    if thread_auto_closed(rules, ArticleContext(article.created_at, article.first_comment_at), now):
+        raise ThreadClosed("This thread closed automatically and takes no new comments.")
+
+
+async def author_history(
+    session: AsyncSession,
+    user_id: UUID,
+    account_created_at: datetime,
+    site: Site,
+    article: Article,
+    now: datetime,
+    duplicate_window: timedelta,
+) -> AuthorHistory:
+    """What the rules need to know about an author's recent activity, read from the database so that
+    limits hold across every server process."""
+    recent = (
+        await session.execute(
+            select(Comment.created_at, Comment.article_id, Comment.body)
+            .where(
+                Comment.author_id == user_id,
+                Comment.site_id == site.id,
+                Comment.created_at > now - HISTORY_WINDOW,
+            )
+            .order_by(Comment.created_at.desc())
+            .limit(HISTORY_ROWS)
+        )
+    ).all()
+    approved = await session.scalar(
+        select(func.count()).where(
+            Comment.author_id == user_id,
+            Comment.site_id == site.id,
+            Comment.status == CommentStatus.PUBLISHED,
+        )
+    )
+    return AuthorHistory(
+        account_created_at=account_created_at,
+        approved_on_site=approved or 0,
+        recent_on_site=tuple(at for at, _, _ in recent),
+        recent_on_article=tuple(at for at, article_id, _ in recent if article_id == article.id),
+        recent_bodies=tuple((body, at) for at, _, body in recent if at > now - duplicate_window),
+    )
+
+
+def check_rate(rules: RuleSet, history: AuthorHistory, now: datetime) -> None:
+    limited = check_rate_limit(rules, history, now)
+    if limited is not None:
+        raise RateLimited(limited.message, retry_after=limited.retry_after_seconds, limit=limited.code)
+
+
+async def judge(
+    rules: RuleSet, draft: Draft, history: AuthorHistory, now: datetime, scorer: ToxicityScorer | None
+) -> Verdict:
+    """Content rules, then the model, then the decision. A model that fails or times out gives no
+    scores: decide() then holds the comment as classifier_unavailable (never published unscored)."""
+    hits = evaluate(rules, draft, history, now)
+    scores: dict[str, float] | None = None
+    model = scorer.model_id if scorer else None
+    if scorer is not None:
+        try:
+            scores = await scorer.score(draft.body)
+        except Exception:
+            log.warning("toxicity scoring failed; holding the comment", exc_info=True)
+    return Verdict(decide(rules, hits, scores), scores, model)

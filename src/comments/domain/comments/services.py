@@ -1,0 +1,266 @@
+"""Posting, editing and deleting comments; the threaded listing lives in listing.py."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.db import Article, Comment, CommentStatus, IdempotencyRecord, Site, User
+from comments.domain.accounts.services import CurrentUser, UserService
+from comments.domain.comments import schemas as s
+from comments.domain.comments.listing import present
+from comments.domain.comments.pipeline import (
+    ToxicityScorer,
+    Verdict,
+    author_history,
+    check_open,
+    check_rate,
+    check_sanctions,
+    clean_body,
+    judge,
+)
+from comments.domain.rules import Draft, RuleSet
+from comments.domain.sites.rules import article_rules
+from comments.errors import Conflict, Forbidden, InvalidInput, NotFound, ProfileIncomplete
+
+OUTCOME_MESSAGES = {
+    "published": "Your comment is published.",
+    "held": "Your comment is waiting for a moderator's review.",
+    "rejected": "Your comment was not published.",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
+    class Repo(SQLAlchemyAsyncRepository[Comment]):
+        model_type = Comment
+
+    repository_type = Repo
+
+    def __init__(self, session: AsyncSession, *, scorer: ToxicityScorer | None, **kwargs: Any) -> None:
+        super().__init__(session=session, **kwargs)
+        self.scorer = scorer
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.repository.session
+
+    async def post(
+        self,
+        site: Site,
+        article: Article,
+        data: s.CommentCreate,
+        author: CurrentUser,
+        users: UserService,
+        idempotency_key: str | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, outcome as JSON). A retry with the same Idempotency-Key gets the first answer."""
+        fingerprint = hashlib.sha256(msgspec.json.encode([str(article.id), data])).hexdigest()
+        if idempotency_key:
+            replay = await self._replay(author.id, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay
+        now = utcnow()
+        rules = article_rules(site, article)
+        _, profile, _ = await users.eligibility(author.id, site)
+        if not profile.complete:
+            detail = (
+                f"You must be older than {rules.profile.minimum_age} to comment here."
+                if profile.under_minimum_age
+                else "Complete your personal details to comment."
+            )
+            raise ProfileIncomplete(
+                detail,
+                missing_fields=list(profile.missing_fields),
+                under_minimum_age=profile.under_minimum_age,
+            )
+        await check_sanctions(self.session, author.id, site, now)
+        check_open(article, rules, now)
+        user = await users.get(author.id)
+        history = await author_history(
+            self.session,
+            author.id,
+            user.created_at,
+            site,
+            article,
+            now,
+            timedelta(seconds=rules.duplicate.window_seconds),
+        )
+        check_rate(rules, history, now)
+        body = clean_body(data.body, rules)
+        parent = await self._parent(article, data.parent_id, rules)
+        depth = parent.depth + 1 if parent else 0
+        verdict = await judge(rules, Draft(body=body, depth=depth), history, now, self.scorer)
+        comment = Comment(
+            site_id=site.id,
+            article_id=article.id,
+            author_id=author.id,
+            parent_id=parent.id if parent else None,
+            root_id=(parent.root_id or parent.id) if parent else None,
+            depth=depth,
+            body=body,
+        )
+        self._apply(comment, verdict)
+        self.session.add(comment)
+        if article.first_comment_at is None:
+            article.first_comment_at = now
+        await self.session.flush()
+        outcome = self._outcome(comment, article, user, rules)
+        answer = (201, s.to_json(outcome))
+        if idempotency_key:
+            answer = await self._remember(author.id, idempotency_key, fingerprint, answer)
+        await self.session.commit()  # a 2xx means committed: commit before answering, not after
+        return answer
+
+    async def edit(self, comment_id: UUID, body: str, author: CurrentUser, users: UserService) -> s.PostOutcome:
+        comment, article, site = await self._own(comment_id, author)
+        if comment.status in {CommentStatus.DELETED, CommentStatus.REJECTED}:
+            raise Conflict(f"A {comment.status} comment cannot be edited.", status=str(comment.status))
+        rules = article_rules(site, article)
+        now = utcnow()
+        if now > comment.created_at + timedelta(seconds=rules.thread.edit_window_seconds):
+            raise Conflict("The time to edit this comment has passed.", code="edit-window-closed")
+        await check_sanctions(self.session, author.id, site, now)
+        check_open(article, rules, now)
+        text = clean_body(body, rules)
+        user = await users.get(author.id)
+        history = await author_history(
+            self.session,
+            author.id,
+            user.created_at,
+            site,
+            article,
+            now,
+            timedelta(seconds=rules.duplicate.window_seconds),
+        )
+        # The comment being edited is not a duplicate of itself.
+        history = replace(
+            history,
+            recent_bodies=tuple((b, at) for b, at in history.recent_bodies if at != comment.created_at),
+        )
+        verdict = await judge(rules, Draft(body=text, depth=comment.depth, is_edit=True), history, now, self.scorer)
+        comment.body = text
+        comment.edited_at = now
+        comment.version += 1
+        self._apply(comment, verdict)
+        await self.session.commit()
+        return self._outcome(comment, article, user, rules)
+
+    async def delete(self, comment_id: UUID, author: CurrentUser) -> None:
+        comment, _, _ = await self._own(comment_id, author)
+        if comment.status != CommentStatus.DELETED:
+            comment.status = CommentStatus.DELETED
+            comment.deleted_at = utcnow()
+            comment.version += 1
+            await self.session.commit()
+
+    # helpers
+
+    def _apply(self, comment: Comment, verdict: Verdict) -> None:
+        decision = verdict.decision
+        comment.status = CommentStatus(decision.status)
+        comment.flagged = decision.flagged
+        comment.scores = verdict.scores
+        comment.model = verdict.model
+        comment.reasons = [
+            {"code": r.code, "action": r.action, "message": r.message, "detail": r.detail} for r in decision.reasons
+        ]
+
+    def _outcome(self, comment: Comment, article: Article, user: User, rules: RuleSet) -> s.PostOutcome:
+        view = present(
+            comment,
+            article.external_id,
+            user.profile.display_name if user.profile else None,
+            viewer_id=user.id,
+            edit_window=timedelta(seconds=rules.thread.edit_window_seconds),
+            now=utcnow(),
+        )
+        status = str(comment.status)
+        message = OUTCOME_MESSAGES[status]
+        if view.reasons and status != "published":
+            message += " " + " ".join(r.message for r in view.reasons)
+        return s.PostOutcome(id=comment.id, status=status, message=message, reasons=view.reasons, comment=view)  # type: ignore[arg-type]
+
+    async def _parent(self, article: Article, parent_id: UUID | None, rules: RuleSet) -> Comment | None:
+        if parent_id is None:
+            return None
+        parent = await self.session.get(Comment, parent_id)
+        if parent is None or parent.article_id != article.id:
+            raise InvalidInput(
+                "You can only reply to a comment in the same thread.",
+                errors=[{"pointer": "/parent_id", "message": "No such comment in this thread."}],
+            )
+        if parent.status != CommentStatus.PUBLISHED:
+            raise Conflict("You can only reply to a published comment.", code="parent-not-published")
+        if parent.depth + 1 > rules.thread.max_depth:
+            raise InvalidInput(
+                f"Replies can nest at most {rules.thread.max_depth} levels deep here: reply higher up the thread.",
+                errors=[{"pointer": "/parent_id", "message": "This reply would nest too deep."}],
+            )
+        return parent
+
+    async def _own(self, comment_id: UUID, author: CurrentUser) -> tuple[Comment, Article, Site]:
+        row = (
+            await self.session.execute(
+                select(Comment, Article, Site)
+                .join(Article, Article.id == Comment.article_id)
+                .join(Site, Site.id == Comment.site_id)
+                .where(Comment.id == comment_id)
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound("There is no such comment.")
+        comment, article, site = row
+        if comment.author_id != author.id:
+            raise Forbidden("You can only change your own comments.")
+        return comment, article, site
+
+    async def _replay(self, user_id: UUID, key: str, fingerprint: str) -> tuple[int, dict[str, Any]] | None:
+        record = await self.session.scalar(
+            select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+        )
+        if record is None:
+            return None
+        if record.request_fingerprint != fingerprint:
+            raise InvalidInput(
+                "This Idempotency-Key was used for a different request.",
+                errors=[{"pointer": "/headers/Idempotency-Key", "message": "Use a new key for a new comment."}],
+            )
+        return record.status_code, record.response
+
+    async def _remember(
+        self, user_id: UUID, key: str, fingerprint: str, answer: tuple[int, dict[str, Any]]
+    ) -> tuple[int, dict[str, Any]]:
+        """Store the answer in the comment's transaction. If a concurrent retry won the race, undo ours
+        and answer with theirs: the comment is stored once."""
+        self.session.add(
+            IdempotencyRecord(
+                user_id=user_id,
+                key=key,
+                request_fingerprint=fingerprint,
+                status_code=answer[0],
+                response=answer[1],
+            )
+        )
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            await self.session.rollback()
+            replay = await self._replay(user_id, key, fingerprint)
+            if replay is None:
+                raise
+            return replay
+        return answer

@@ -1,0 +1,176 @@
+"""The rule set document: what a site admin configures (and an article may override).
+
+Stored as JSON on the site (and as a partial override on an article). Decoded with msgspec, which refuses
+unknown fields, wrong types and values out of range; `validate()` (validation.py) lists every problem at
+once and adds the checks that span several fields. The defaults are a calm site that works out of the box.
+Every field is described, with its default and action, in docs/rules.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Final, Literal
+
+import msgspec
+
+from comments.domain.rules.links import domain_problem
+from comments.domain.rules.words import term_problem
+
+Action = Literal["reject", "hold", "flag"]
+"""reject: not published; hold: waits for a moderator; flag: published and listed for moderators."""
+PremoderationMode = Literal["off", "new_commenters", "all"]
+ProfileField = Literal["display_name", "full_name", "country", "birth_year", "accepted_rules_version", "bio"]
+
+# Toxicity thresholds per label out of the box; the toxicity model's evaluation sets them (docs/toxicity.md).
+DEFAULT_TOXICITY_THRESHOLDS: Final = {"toxicity": {"hold": 0.5, "reject": None}}
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A check of a value beyond its type, run by `validate()`: returns the problem, or None."""
+
+    problem: Callable[[Any], str | None]
+
+
+_LABEL = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _label_problem(label: str) -> str | None:
+    if _LABEL.fullmatch(label):
+        return None
+    return "a label is lower-case letters, digits and underscores, like toxicity or identity_attack"
+
+
+NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+Positive = Annotated[int, msgspec.Meta(ge=1)]
+Fraction = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
+Term = Annotated[str, msgspec.Meta(min_length=1, max_length=200), Check(term_problem)]
+Domain = Annotated[str, msgspec.Meta(min_length=1, max_length=253), Check(domain_problem)]
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=64), Check(_label_problem)]
+WordList = Annotated[list[Term], msgspec.Meta(max_length=5000)]
+DomainList = Annotated[list[Domain], msgspec.Meta(max_length=5000)]
+
+
+class Profile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    required_fields: list[ProfileField] = msgspec.field(
+        default_factory=lambda: ["display_name", "full_name", "country", "birth_year", "accepted_rules_version"]
+    )
+    minimum_age: Annotated[int, msgspec.Meta(ge=0, le=150)] | None = 16
+
+
+class Guidelines(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    version: Positive = 1
+    text: Annotated[str, msgspec.Meta(max_length=20_000)] = (
+        "Be civil. Criticise ideas, not people. No insults, threats, hate speech, spam or personal "
+        "information. Comments that break these rules are held for review or removed."
+    )
+
+
+class Account(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    minimum_age_seconds: NonNegative = 0
+    """How old an account must be before its comments are accepted (0 = any)."""
+    action: Action = "reject"
+
+
+class Premoderation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    mode: PremoderationMode = "off"
+    approved_comments_needed: Positive = 1
+    """`new_commenters`: a user's comments are held until this many of theirs were published on the site."""
+
+
+class LinkDomains(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    allow: DomainList = msgspec.field(default_factory=list)
+    """When not empty, links may only point to these domains (and their subdomains)."""
+    deny: DomainList = msgspec.field(default_factory=list)
+    """Links may not point to these domains (and their subdomains)."""
+    action: Action = "reject"
+
+
+class Caps(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    max_ratio: Fraction | None = 0.7
+    """Share of capital letters among letters above which a comment counts as shouting (None = off)."""
+    min_letters: Positive = 20
+    """Shorter comments are never shouting ("OK", "NATO")."""
+    action: Action = "flag"
+
+
+class Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    min_length: Positive = 1
+    max_length: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 5000
+    max_links: NonNegative | None = 3
+    """None = any number."""
+    max_links_action: Action = "hold"
+    link_domains: LinkDomains = msgspec.field(default_factory=LinkDomains)
+    caps: Caps = msgspec.field(default_factory=Caps)
+
+
+class Words(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    banned: WordList = msgspec.field(default_factory=list)
+    """Words and phrases that reject a comment."""
+    suspect: WordList = msgspec.field(default_factory=list)
+    """Words and phrases that hold a comment for a moderator."""
+
+
+class RateLimits(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Comments a user may post; None = no limit."""
+
+    per_minute: Positive | None = 5
+    per_hour: Positive | None = 30
+    per_day: Positive | None = 200
+    per_article_per_hour: Positive | None = 10
+
+
+class Duplicate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    window_seconds: NonNegative = 600
+    """The same body (normalised) by the same user within this window is a duplicate (0 = off)."""
+    action: Action = "reject"
+
+
+class Thread(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    max_depth: NonNegative = 5
+    """Replies may nest this deep (0 = no replies)."""
+    edit_window_seconds: NonNegative = 300
+    auto_close_after_days: Positive | None = None
+    """Close the thread this many days after the article's publication or first comment (None = never)."""
+
+
+class Threshold(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    hold: Fraction | None = None
+    reject: Fraction | None = None
+
+
+def _default_thresholds() -> dict[str, Threshold]:
+    return {label: Threshold(**levels) for label, levels in DEFAULT_TOXICITY_THRESHOLDS.items()}
+
+
+class Toxicity(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    thresholds: dict[Label, Threshold] = msgspec.field(default_factory=_default_thresholds)
+    """Per label: a score at or above `hold` holds the comment, at or above `reject` rejects it. Labels the
+    model does not produce are ignored (models differ)."""
+
+
+class Reports(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    threshold: Positive = 3
+    """Reader reports that put a published comment back in the moderation queue."""
+    hide_when_reported: bool = False
+    """Hide it from readers while it waits there."""
+
+
+class RuleSet(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    profile: Profile = msgspec.field(default_factory=Profile)
+    guidelines: Guidelines = msgspec.field(default_factory=Guidelines)
+    account: Account = msgspec.field(default_factory=Account)
+    premoderation: Premoderation = msgspec.field(default_factory=Premoderation)
+    body: Body = msgspec.field(default_factory=Body)
+    words: Words = msgspec.field(default_factory=Words)
+    rate_limits: RateLimits = msgspec.field(default_factory=RateLimits)
+    duplicate: Duplicate = msgspec.field(default_factory=Duplicate)
+    thread: Thread = msgspec.field(default_factory=Thread)
+    toxicity: Toxicity = msgspec.field(default_factory=Toxicity)
+    reports: Reports = msgspec.field(default_factory=Reports)
+
+
+def default_rules() -> RuleSet:
+    return RuleSet()

@@ -1,0 +1,187 @@
+"""Whole-word matching of banned and suspect words and phrases, with the usual evasions built in.
+
+A term becomes one regular expression over the folded text (see normalise.py), compiled once per word
+list. Each letter matches itself or its leetspeak stand-ins (`i` matches `1 ! |`), may repeat (`idiooot`),
+and a word matches either written together or with every letter apart (`i d i o t`, `i.d.i.o.t`); words of
+a phrase may be separated by any run of spaces or punctuation. The term must start and end at a word
+boundary, so `ass` finds neither `classic` nor `assess`, and `cunt` not `Scunthorpe`. Mixed forms such as
+`s hit` are deliberately not matched: "it's hit" would otherwise read as a swear word.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from comments.domain.rules.normalise import LEET_LETTERS, decode_leet, fold, is_number, source_span
+
+# For each letter, the characters that may stand for it (both readings of the ambiguous 1 ! |).
+_STAND_INS: dict[str, str] = {}
+for _symbol, _letter in LEET_LETTERS.items():
+    _STAND_INS[_letter] = _STAND_INS.get(_letter, "") + _symbol
+_STAND_INS["l"] = _STAND_INS["i"]
+_AMBIGUOUS = frozenset("1!|")
+
+_ENTRY_ALLOWED = re.compile(r"(?:[^\W_]|[\s'.\-@$!|])+")
+_ENTRY_SEPARATOR = re.compile(r"[\s'.\-]+")
+_LETTERISH = re.compile(r"[^\W\d_]|[@$!|]")
+_SYMBOLS = re.compile(r"[@$!|]")  # leetspeak that is not a word character
+_BEFORE = r"(?<![^\W_])"  # not preceded by a letter or digit
+_AFTER = r"(?![^\W_])"
+_LETTER_GAP = r"[\W_][\W_]{0,2}"  # between spaced-out letters: `i d i o t`, `i.d.i.o.t`, `i - d - i`
+_WORD_GAP = r"[\W_]+"  # between the words of a phrase
+
+
+def term_words(entry: str) -> list[str]:
+    """The words of a word-list entry, folded (leetspeak kept: its letters are decided per position)."""
+    return [w for w in (w.rstrip("!|") for w in _ENTRY_SEPARATOR.split(fold(entry))) if w]
+
+
+def term_key(entry: str) -> str:
+    """What two entries that match the same text have in common (`1d10t` and `Idiot` -> `idiot`)."""
+    return " ".join(decode_leet(w) for w in term_words(entry))
+
+
+def term_problem(entry: str) -> str | None:
+    """Why a word-list entry cannot be used, or None."""
+    folded = fold(entry).strip()
+    if not folded:
+        return "is empty after normalisation"
+    if not _ENTRY_ALLOWED.fullmatch(folded):
+        return (
+            "may contain only letters, digits, spaces, hyphens, apostrophes, dots and the look-alike "
+            "symbols @ $ ! | (wildcards such as * are not supported: list each word)"
+        )
+    if not term_words(entry):
+        return "has no letters or digits after normalisation"
+    return None
+
+
+def _letter_class(ch: str) -> str:
+    """The characters that may stand for a term's letter (or leetspeak character) in a body."""
+    if ch in _AMBIGUOUS:
+        return "il" + _STAND_INS["i"]
+    letter = LEET_LETTERS.get(ch, ch)
+    return letter + _STAND_INS.get(letter, "")
+
+
+# A step of a term's pattern: (kind, characters); kinds: a letter, a letter after a gap, a gap between words,
+# a number (its digits, as written).
+_Step = tuple[str, str]
+
+
+def _paths(words: list[str]) -> list[list[_Step]]:
+    """The ways a term may be written: every word together, or every word with its letters apart."""
+    together: list[_Step] = []
+    apart: list[_Step] = []
+    for i, word in enumerate(words):
+        if i:
+            together.append(("word_gap", ""))
+            apart.append(("word_gap", ""))
+        if is_number(word):
+            together.append(("number", decode_leet(word)))
+            apart.append(("number", decode_leet(word)))
+            continue
+        classes = [_letter_class(ch) for ch in word]
+        together.extend(("letter", c) for c in classes)
+        apart.append(("letter", classes[0]))
+        apart.extend(("gap_letter", c) for c in classes[1:])
+    return [together] if apart == together else [together, apart]
+
+
+def _render(step: _Step, *, first: bool) -> str:
+    kind, chars = step
+    if kind == "word_gap":
+        return _WORD_GAP
+    if kind == "number":
+        return re.escape(chars)
+    cls = "[" + re.escape(chars) + "]" if len(chars) > 1 else re.escape(chars)
+    # The class comes first, so that the regex engine skips a branch on the first character it sees; then
+    # the letter may repeat (`idiooot`).
+    letter = f"{cls}{cls}*"
+    if kind == "gap_letter":
+        return f"{_LETTER_GAP}{letter}"
+    if first and _SYMBOLS.search(chars):
+        # Not inside a run of the first letter's stand-ins (`!!!!`): the run's start covered it, and trying
+        # again at every position of a long run would take quadratic time.
+        return f"{cls}(?<!{cls}{cls}{cls}){cls}*"
+    return letter
+
+
+@dataclass(frozen=True, slots=True)
+class TermMatch:
+    term: str  # the entry as the admin wrote it
+    text: str  # what the body says there
+    start: int  # offsets into the original body
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    entry: str
+    has_letters: bool  # digits alone then do not match it
+
+
+class WordList:
+    """A compiled word list: `find(body)` lists the whole-word matches of its terms in the body."""
+
+    __slots__ = ("_pattern", "_terms")
+
+    def __init__(self, entries: list[str]) -> None:
+        terms: dict[str, _Term] = {}
+        paths: list[tuple[int, list[_Step]]] = []
+        for entry in entries:
+            key = term_key(entry)
+            if key and key not in terms:
+                paths.extend((len(terms), path) for path in _paths(term_words(entry)))
+                terms[key] = _Term(entry, bool(_LETTERISH.search(key)))
+        self._terms = list(terms.values())
+        self._pattern = _compile(paths)
+
+    def __bool__(self) -> bool:
+        return bool(self._terms)
+
+    def search(self, folded: str) -> bool:
+        """Whether the folded text may hold a match (a quick test: `find` has the last word)."""
+        return self._pattern is not None and self._pattern.search(folded) is not None
+
+    def find(self, body: str, folded: str | None = None) -> list[TermMatch]:
+        """Matches in `body`; pass `folded=fold(body)` when the caller already has it."""
+        if self._pattern is None:
+            return []
+        if folded is None:
+            folded = fold(body)
+        found = []
+        for m in self._pattern.finditer(folded):
+            term = self._terms[int(m.lastgroup[1:].partition("_")[0])]  # type: ignore[index]
+            # Digits alone are a number, not leetspeak: `455` is not `ass`.
+            if term.has_letters and not _LETTERISH.search(m.group()):
+                continue
+            start, end = source_span(body, m.start(), m.end())
+            found.append(TermMatch(term=term.entry, text=body[start:end], start=start, end=end))
+        return found
+
+
+_Trie = dict[_Step | None, Any]  # a step -> the subtrie after it; None -> the name of the term ending here
+
+
+def _compile(paths: list[tuple[int, list[_Step]]]) -> re.Pattern[str] | None:
+    """One pattern for all terms, shaped as a trie of their steps, so that a word start costs a few class
+    tests per letter rather than one attempt per term. An empty named group marks where each term ends."""
+    if not paths:
+        return None
+    root: _Trie = {}
+    for n, (term, steps) in enumerate(paths):
+        node = root
+        for step in steps:
+            node = node.setdefault(step, {})
+        node.setdefault(None, f"t{term}_{n}")
+    return re.compile(_BEFORE + _emit(root, first=True) + _AFTER)
+
+
+def _emit(node: _Trie, *, first: bool = False) -> str:
+    branches = [_render(step, first=first) + _emit(child) for step, child in node.items() if step is not None]
+    if None in node:
+        branches.append(f"(?P<{node[None]}>)")  # last: a longer term that starts the same way is tried first
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"

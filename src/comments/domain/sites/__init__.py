@@ -1,0 +1,1 @@
+"""Sites (tenants), their keys and allowed origins, articles (threads) and memberships."""

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post, put
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+
+from comments.deps import Sites
+from comments.domain.accounts.services import CurrentUser
+from comments.domain.sites import schemas as s
+from comments.domain.sites.rules import site_rules
+from comments.errors import Forbidden, Unauthenticated
+
+SiteKey = Annotated[str | None, HeaderParameter(name="X-Site-Key", max_length=200)]
+
+
+class Guidelines(msgspec.Struct):
+    site: str
+    version: int
+    text: str
+
+
+class SiteController(Controller):
+    path = "/api/v1/sites/{site:str}"
+    tags = ["sites"]
+
+    @get("/", operation_id="GetSite")
+    async def get_site(self, site: FromPath[str], sites_service: Sites) -> s.Site:
+        """Public facts about a site: rules version, required personal details, limits."""
+        return sites_service.public(await sites_service.get_by_slug(site))
+
+    @get("/guidelines", operation_id="GetGuidelines")
+    async def get_guidelines(self, site: FromPath[str], sites_service: Sites) -> Guidelines:
+        """The community guidelines readers accept, with their version."""
+        row = await sites_service.get_by_slug(site)
+        guidelines = site_rules(row).guidelines
+        return Guidelines(site=row.slug, version=guidelines.version, text=guidelines.text)
+
+    @get("/counts", operation_id="GetCounts")
+    async def get_counts(
+        self,
+        site: FromPath[str],
+        sites_service: Sites,
+        articles: Annotated[str, QueryParameter(max_length=20_000)] = "",
+    ) -> s.Counts:
+        """Published comment counts for up to 100 article ids (comma separated)."""
+        ids = [a for a in (part.strip() for part in articles.split(",")) if a]
+        return s.Counts(counts=await sites_service.counts(await sites_service.get_by_slug(site), ids))
+
+    @put("/articles/{article:str}", operation_id="UpsertArticle")
+    async def upsert_article(
+        self,
+        site: FromPath[str],
+        article: FromPath[str],
+        data: JSONBody[s.ArticleUpsert],
+        sites_service: Sites,
+        site_key: SiteKey = None,
+    ) -> Response[s.Article]:
+        """Publishers register or update an article with the site key (201 when created). Without a key
+        the widget may create it on first load, if the site allows it and the URL is on an allowed origin."""
+        row = await sites_service.get_by_slug(site)
+        article_row, created = await sites_service.upsert_article(row, article, data, site_key=site_key)
+        return Response(await sites_service.describe_article(row, article_row), status_code=201 if created else 200)
+
+    @get("/articles/{article:str}", operation_id="GetArticle")
+    async def get_article(self, site: FromPath[str], article: FromPath[str], sites_service: Sites) -> s.Article:
+        row = await sites_service.get_by_slug(site)
+        return await sites_service.describe_article(row, await sites_service.get_article(row, article))
+
+    @post("/articles/{article:str}/close", operation_id="CloseThread", status_code=200)
+    async def close_thread(
+        self,
+        site: FromPath[str],
+        article: FromPath[str],
+        sites_service: Sites,
+        request: Request[Any, Any, Any],
+        site_key: SiteKey = None,
+    ) -> s.Article:
+        """Close a thread to new comments (site key, or a moderator of the site)."""
+        return await self._set_closed(site, article, sites_service, request, site_key, closed=True)
+
+    @post("/articles/{article:str}/reopen", operation_id="ReopenThread", status_code=200)
+    async def reopen_thread(
+        self,
+        site: FromPath[str],
+        article: FromPath[str],
+        sites_service: Sites,
+        request: Request[Any, Any, Any],
+        site_key: SiteKey = None,
+    ) -> s.Article:
+        """Reopen a closed thread (site key, or a moderator of the site)."""
+        return await self._set_closed(site, article, sites_service, request, site_key, closed=False)
+
+    async def _set_closed(
+        self,
+        site: FromPath[str],
+        article: FromPath[str],
+        sites_service: Sites,
+        request: Request[Any, Any, Any],
+        site_key: str | None,
+        *,
+        closed: bool,
+    ) -> s.Article:
+        row = await sites_service.get_by_slug(site)
+        if not sites_service.key_matches(row, site_key):
+            user = request.user
+            if not isinstance(user, CurrentUser):
+                raise Unauthenticated("Send the site key (X-Site-Key) or log in as a moderator.")
+            if await sites_service.role_of(user, row) is None:
+                raise Forbidden("Only this site's moderators can close or reopen threads.")
+        article_row = await sites_service.set_closed(row, article, closed=closed)
+        return await sites_service.describe_article(row, article_row)

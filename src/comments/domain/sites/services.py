@@ -1,0 +1,228 @@
+"""Sites (tenants), their keys and origins, articles (threads) and memberships."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.db import Article, Comment, CommentStatus, Membership, Role, Site
+from comments.domain.accounts.services import CurrentUser
+from comments.domain.accounts.tokens import new_token, token_hash
+from comments.domain.sites import schemas as s
+from comments.domain.sites.rules import site_rules
+from comments.errors import Forbidden, InvalidInput, NotFound
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+ARTICLE_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,200}$")
+MAX_COUNT_ARTICLES = 100
+
+
+def origin_of(url: str) -> str | None:
+    """scheme://host[:port] of an http(s) URL, lower-cased; None when it is not one."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return None
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.hostname.lower()
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default_port else "")
+
+
+def check_article_id(article: str) -> None:
+    if not ARTICLE_ID.match(article):
+        raise InvalidInput(
+            "Article ids use 1-200 letters, digits and . _ ~ : -",
+            errors=[{"pointer": "/article", "message": "Use 1-200 letters, digits and . _ ~ : -"}],
+        )
+
+
+class SiteService(SQLAlchemyAsyncRepositoryService[Site]):
+    class Repo(SQLAlchemyAsyncRepository[Site]):
+        model_type = Site
+
+    repository_type = Repo
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.repository.session
+
+    async def get_by_slug(self, slug: str) -> Site:
+        site = await self.get_one_or_none(slug=slug)
+        if site is None:
+            raise NotFound(f"There is no site '{slug}'.")
+        return site
+
+    async def create_site(
+        self, slug: str, name: str, origins: list[str], *, rules: dict[str, Any] | None = None
+    ) -> tuple[Site, str]:
+        """A new site and its key, which is shown once and stored only as a hash."""
+        errors = []
+        if not SLUG.match(slug):
+            errors.append({"pointer": "/slug", "message": "Use lower-case letters, digits and dashes (1-64)."})
+        normalised = [origin_of(o) for o in origins]
+        if None in normalised:
+            errors.append({"pointer": "/origins", "message": "Origins look like https://news.example.com"})
+        if not name.strip():
+            errors.append({"pointer": "/name", "message": "Give the site a name."})
+        if errors:
+            raise InvalidInput("The site is not valid.", errors=errors)
+        key = new_token("sk_")
+        site = await self.create(
+            Site(
+                slug=slug,
+                name=name.strip(),
+                allowed_origins=[o for o in normalised if o],
+                site_key_hash=token_hash(key),
+                rules=rules or {},
+            ),
+            auto_commit=False,
+        )
+        return site, key
+
+    def public(self, site: Site) -> s.Site:
+        rules = site_rules(site)
+        return s.Site(
+            slug=site.slug,
+            name=site.name,
+            rules_version=rules.guidelines.version,
+            required_fields=list(rules.profile.required_fields),
+            minimum_age=rules.profile.minimum_age,
+            guidelines_url=f"/api/v1/sites/{site.slug}/guidelines",
+            max_body_length=rules.body.max_length,
+            min_body_length=rules.body.min_length,
+            edit_window_seconds=rules.thread.edit_window_seconds,
+            max_reply_depth=rules.thread.max_depth,
+            auto_create_articles=site.auto_create_articles,
+        )
+
+    def key_matches(self, site: Site, key: str | None) -> bool:
+        return bool(key) and hmac.compare_digest(site.site_key_hash, token_hash(key or ""))
+
+    async def role_of(self, user: CurrentUser, site: Site) -> Role | None:
+        if user.is_superadmin:
+            return Role.ADMIN
+        role = await self.session.scalar(
+            select(Membership.role).where(Membership.user_id == user.id, Membership.site_id == site.id)
+        )
+        return Role(role) if role else None
+
+    async def grant(self, site: Site, user_id: UUID, role: Role) -> Membership:
+        membership = await self.session.scalar(
+            select(Membership).where(Membership.user_id == user_id, Membership.site_id == site.id)
+        )
+        if membership is None:
+            membership = Membership(user_id=user_id, site_id=site.id, role=role)
+            self.session.add(membership)
+        else:
+            membership.role = role
+        await self.session.flush()
+        return membership
+
+    # articles
+
+    async def get_article(self, site: Site, article: str) -> Article:
+        row = await self.session.scalar(
+            select(Article).where(Article.site_id == site.id, Article.external_id == article)
+        )
+        if row is None:
+            raise NotFound(f"There is no article '{article}' on site '{site.slug}'.")
+        return row
+
+    async def article_by_id(self, article_id: UUID) -> Article:
+        row = await self.session.get(Article, article_id)
+        if row is None:
+            raise NotFound("There is no such article.")
+        return row
+
+    async def upsert_article(
+        self, site: Site, article: str, data: s.ArticleUpsert, *, site_key: str | None
+    ) -> tuple[Article, bool]:
+        """(article, created). With the site key: create or update. Without: the widget's first load may
+        create it, when the site allows that and the page URL is on one of its origins."""
+        check_article_id(article)
+        if data.url is not None and origin_of(data.url) is None:
+            raise InvalidInput(
+                "The article URL is not valid.",
+                errors=[{"pointer": "/url", "message": "Use an http(s) URL."}],
+            )
+        existing = await self.session.scalar(
+            select(Article).where(Article.site_id == site.id, Article.external_id == article)
+        )
+        if site_key is not None:
+            if not self.key_matches(site, site_key):
+                raise Forbidden("The site key is not right for this site.", code="bad-site-key")
+        else:
+            if existing is not None:
+                return existing, False  # readers never change a publisher's article
+            if not site.auto_create_articles:
+                raise Forbidden("This site registers its articles itself; ask the publisher.", code="auto-create-off")
+            if data.url is None or origin_of(data.url) not in site.allowed_origins:
+                raise Forbidden(
+                    "The article's URL is not on one of this site's allowed origins.",
+                    code="origin-not-allowed",
+                )
+        if existing is None:
+            existing = Article(site_id=site.id, external_id=article, url=data.url, title=data.title)
+            self.session.add(existing)
+            await self.session.commit()
+            return existing, True
+        if data.url is not None:
+            existing.url = data.url
+        if data.title is not None:
+            existing.title = data.title
+        await self.session.commit()
+        return existing, False
+
+    async def set_closed(self, site: Site, article: str, *, closed: bool) -> Article:
+        row = await self.get_article(site, article)
+        row.closed_at = (row.closed_at or datetime.now(UTC)) if closed else None
+        await self.session.commit()
+        return row
+
+    async def counts(self, site: Site, articles: list[str]) -> dict[str, int]:
+        if len(articles) > MAX_COUNT_ARTICLES:
+            raise InvalidInput(
+                f"Ask for at most {MAX_COUNT_ARTICLES} articles at once.",
+                errors=[{"pointer": "/articles", "message": f"At most {MAX_COUNT_ARTICLES} ids."}],
+            )
+        counts = dict.fromkeys(articles, 0)
+        if not articles:
+            return counts
+        rows = await self.session.execute(
+            select(Article.external_id, func.count(Comment.id))
+            .join(Comment, Comment.article_id == Article.id)
+            .where(
+                Article.site_id == site.id,
+                Article.external_id.in_(articles),
+                Comment.status == CommentStatus.PUBLISHED,
+            )
+            .group_by(Article.external_id)
+        )
+        counts.update({external_id: n for external_id, n in rows.all()})
+        return counts
+
+    async def describe_article(self, site: Site, article: Article) -> s.Article:
+        count = (await self.counts(site, [article.external_id]))[article.external_id]
+        return s.Article(
+            id=article.id,
+            site=site.slug,
+            article=article.external_id,
+            url=article.url,
+            title=article.title,
+            closed=article.closed_at is not None,
+            closed_at=article.closed_at,
+            comment_count=count,
+            created_at=article.created_at,
+        )

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get
+from sqlalchemy import text
+
+from comments.deps import DbSession
+
+
+class Health(msgspec.Struct):
+    status: str
+
+
+class Readiness(msgspec.Struct):
+    status: str
+    database: str
+    model: str
+    """loading | ready | failed | disabled"""
+    model_id: str | None = None
+    model_error: str | None = None
+
+
+class SystemController(Controller):
+    tags = ["system"]
+
+    @get("/health", operation_id="Health", exclude_from_auth=True)
+    async def health(self) -> Health:
+        """The process is up."""
+        return Health(status="ok")
+
+    @get("/ready", operation_id="Ready", exclude_from_auth=True)
+    async def ready(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Response[Readiness]:
+        """503 until the database answers and the toxicity model is loaded."""
+        try:
+            await db_session.execute(text("SELECT 1"))
+            database = "ok"
+        except Exception as exc:  # any failure means not ready; the reason is shown, not raised
+            database = f"error: {type(exc).__name__}"
+        toxicity = request.app.state.toxicity
+        model = toxicity.state if toxicity is not None else "disabled"
+        ready = database == "ok" and model in {"ready", "disabled"}
+        body = Readiness(
+            status="ready" if ready else "not-ready",
+            database=database,
+            model=model,
+            model_id=getattr(toxicity, "model_id", None) if toxicity is not None else None,
+            model_error=getattr(toxicity, "error", None) if toxicity is not None else None,
+        )
+        return Response(body, status_code=200 if ready else 503)

@@ -1,0 +1,174 @@
+"""`comments toxicity score|eval` and `comments model build`; the root CLI registers both groups.
+
+Each command takes the Settings from `ctx.obj` (built from the environment when run on its own).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import click
+
+from comments.config import Settings
+from comments.domain.toxicity.bundled import ASSEMBLY_STEPS, ensure_bundled_checkpoint, recommended_thresholds
+from comments.domain.toxicity.classifier import Classifier, ModelLoadError
+from comments.domain.toxicity.evaluation import evaluate, read_labeled
+
+
+def _settings(ctx: click.Context) -> Settings:
+    if not isinstance(ctx.obj, Settings):
+        ctx.obj = Settings.from_env()
+    return ctx.obj
+
+
+def _load(settings: Settings) -> Classifier:
+    from comments.domain.toxicity.detoxify_backend import load_classifier
+
+    try:
+        return load_classifier(settings)
+    except ModelLoadError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@click.group("toxicity")
+def toxicity_group() -> None:
+    """Score text with the configured toxicity model (COMMENTS_TOXICITY_MODEL) and measure its quality."""
+
+
+@toxicity_group.command("score")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Comments per model call [default: COMMENTS_TOXICITY_BATCH_SIZE].",
+)
+@click.pass_context
+def score_command(ctx: click.Context, batch_size: int | None) -> None:
+    """Read one comment per line on stdin; write one JSON object of label scores per line, in order."""
+    settings = _settings(ctx)
+    classifier = _load(settings)
+    lines = (line.rstrip("\r\n") for line in click.get_text_stream("stdin"))
+    for chunk in _chunks(lines, batch_size or settings.toxicity_batch_size):
+        for scores in classifier.score(chunk):
+            click.echo(json.dumps(scores))
+
+
+@toxicity_group.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--text-column", help="Column with the text [default: text, comment_text, comment, body, tweet].")
+@click.option("--label-column", help="Column with the 0/1 label [default: label, toxic, toxicity, is_toxic].")
+@click.option("--label", "model_label", default="toxicity", show_default=True, help="Model label to evaluate.")
+@click.option(
+    "--threshold",
+    "thresholds",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Report recall / false-positive rate at this threshold (repeatable) "
+    "[default: the bundled model's hold (and reject) thresholds for the label].",
+)
+@click.option("--resamples", type=click.IntRange(min=0), default=1000, show_default=True, help="Bootstrap resamples.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def eval_command(
+    ctx: click.Context,
+    file: Path,
+    text_column: str | None,
+    label_column: str | None,
+    model_label: str,
+    thresholds: tuple[str, ...],
+    resamples: int,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """ROC AUC and recall / false-positive rate (95% bootstrap intervals) on a labeled CSV or JSONL FILE."""
+    settings = _settings(ctx)
+    try:
+        data = read_labeled(file, text_column=text_column, label_column=label_column)
+    except (ValueError, KeyError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    at = _parse_thresholds(thresholds) if thresholds else _default_thresholds(model_label)
+
+    classifier = _load(settings)
+    if model_label not in classifier.labels:
+        raise click.ClickException(f"model {classifier.model_id} has no label {model_label!r}: {classifier.labels}")
+    scores: list[float] = []
+    batches = list(_chunks(data.texts, settings.toxicity_batch_size))
+    with click.progressbar(batches, label="scoring", file=sys.stderr) as progress:
+        for batch in progress:
+            scores += [result[model_label] for result in classifier.score(batch)]
+
+    report = {"model_id": classifier.model_id, "label": model_label, "file": str(file)}
+    report |= evaluate(data.labels, scores, at, resamples=resamples, seed=seed)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"{file}: {report['rows']} rows, {report['toxic']} toxic; model {classifier.model_id}, {model_label}")
+    click.echo(f"ROC AUC                 {_estimate(report['roc_auc'])}")
+    for name, measured in report["thresholds"].items():
+        click.echo(
+            f"{name:>6} >= {measured['threshold']:<5}  recall {_estimate(measured['recall'])}  "
+            f"false-positive rate {_estimate(measured['false_positive_rate'])}"
+        )
+    if resamples:
+        click.echo(f"[95% bootstrap intervals, {resamples} resamples]")
+
+
+def _parse_thresholds(values: tuple[str, ...]) -> dict[str, float]:
+    parsed = {}
+    for value in values:
+        name, _, number = value.partition("=")
+        try:
+            parsed[name.strip() or "threshold"] = float(number if number else name)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE", param_hint="--threshold") from None
+    return parsed
+
+
+def _default_thresholds(label: str) -> dict[str, float]:
+    configured = recommended_thresholds().get(label, {})
+    return {name: value for name, value in configured.items() if value is not None}
+
+
+def _estimate(estimate: dict[str, float]) -> str:
+    value, low, high = estimate["value"], estimate["low"], estimate["high"]
+    if value != value:  # nan: the file lacks toxic or clean rows
+        return "n/a"
+    return f"{value:.3f}" if low != low else f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+@click.group("model")
+def model_group() -> None:
+    """Prepare the toxicity model files."""
+
+
+@model_group.command("build")
+@click.option("--verify/--no-verify", default=True, show_default=True, help="Load it through detoxify and score.")
+@click.pass_context
+def build_command(ctx: click.Context, verify: bool) -> None:
+    """Assemble the bundled model's Detoxify checkpoint under <home>/models ahead of first use."""
+    settings = _settings(ctx)
+    with click.progressbar(length=len(ASSEMBLY_STEPS), label="assembling bundled model") as progress:
+        assembled = ensure_bundled_checkpoint(settings.home, on_step=lambda _step: progress.update(1))
+        progress.update(len(ASSEMBLY_STEPS) - progress.pos)  # already assembled: nothing was left to do
+    click.echo(f"checkpoint: {assembled.checkpoint}\nconfig:     {assembled.config_dir}")
+    if verify:
+        from dataclasses import replace
+
+        classifier = _load(replace(settings, toxicity_model="bundled"))
+        neutral, toxic = classifier.score(["Thanks for the article.", "You are a pathetic idiot."])
+        click.echo(f"loaded {classifier.model_id} through detoxify: {neutral} / {toxic}")

@@ -1,0 +1,238 @@
+"""Micro-batching: concurrent requests share one model call, made by one worker thread that owns the model.
+
+The event loop only enqueues a text and awaits a future; the worker waits at most `batch_wait_ms` after
+the first text (or until `batch_size` texts), runs ONE `classifier.score(batch)` and answers every future
+through `loop.call_soon_threadsafe`. Inference never runs on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from comments.domain.toxicity.classifier import Classifier, ClassifierUnavailable
+
+if TYPE_CHECKING:
+    from comments.config import Settings
+
+log = logging.getLogger(__name__)
+
+State = Literal["stopped", "loading", "ready", "failed"]
+
+
+@dataclass(slots=True)
+class _Request:
+    text: str
+    future: asyncio.Future[dict[str, float]]
+    loop: asyncio.AbstractEventLoop
+
+
+_STOP = object()
+
+
+class BatchingRunner:
+    """Scores texts for many concurrent callers with one worker thread and micro-batches.
+
+    `classifier` is a loaded Classifier or a zero-argument factory that loads one (called in the worker
+    thread by `start()`, so that the web app starts at once and `/ready` reports `loading`).
+    """
+
+    def __init__(
+        self,
+        classifier: Classifier | Callable[[], Classifier],
+        *,
+        batch_size: int = 32,
+        batch_wait_ms: float = 3.0,
+        timeout_seconds: float = 5.0,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._classifier: Classifier | None = classifier if isinstance(classifier, Classifier) else None
+        self._factory = None if self._classifier is not None else classifier
+        self.batch_size = batch_size
+        self.batch_wait = batch_wait_ms / 1000
+        self.timeout_seconds = timeout_seconds
+        self.state: State = "stopped"
+        self.error: str | None = None
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._settled = threading.Event()
+        self._lock = threading.Lock()
+        self._counts = {"texts_scored": 0, "batches": 0, "timeouts": 0, "errors": 0}
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, classifier: Classifier | Callable[[], Classifier] | None = None
+    ) -> BatchingRunner:
+        """A runner sized by the toxicity settings; without `classifier`, loads `settings.toxicity_model`."""
+        if classifier is None:
+            from comments.domain.toxicity.detoxify_backend import load_classifier
+
+            def classifier() -> Classifier:
+                return load_classifier(settings)
+
+        return cls(
+            classifier,
+            batch_size=settings.toxicity_batch_size,
+            batch_wait_ms=settings.toxicity_batch_wait_ms,
+            timeout_seconds=settings.toxicity_timeout_seconds,
+        )
+
+    @property
+    def model_id(self) -> str | None:
+        return self._classifier.model_id if self.state == "ready" and self._classifier else None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self._classifier.labels if self.state == "ready" and self._classifier else ()
+
+    def start(self) -> None:
+        """Start the worker (which loads the model first, if given a factory). Returns immediately."""
+        if self._thread is not None:
+            raise RuntimeError("runner already started")
+        self.state = "loading"
+        self._thread = threading.Thread(target=self._work, name="toxicity-runner", daemon=True)
+        self._thread.start()
+
+    async def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until the model has loaded or failed; True when ready."""
+        await asyncio.to_thread(self._settled.wait, timeout)
+        return self.state == "ready"
+
+    async def stop(self, timeout: float | None = None) -> None:
+        """Let the worker finish the batch in hand (waiting at most `timeout`, default the request
+        timeout: a hung model must not block shutdown), then fail whatever is still queued."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._queue.put(_STOP)
+        await asyncio.to_thread(thread.join, self.timeout_seconds if timeout is None else timeout)
+        self.state = "stopped"
+        self._fail_queued(ClassifierUnavailable("toxicity runner stopped"))
+
+    async def score(self, text: str) -> dict[str, float]:
+        """Scores for one text, batched with concurrent calls.
+
+        Raises ClassifierUnavailable when the model is not ready, raised, or did not answer within
+        `timeout_seconds` (waiting in the queue included).
+        """
+        if self.state != "ready":
+            reason = f": {self.error}" if self.error else ""
+            raise ClassifierUnavailable(f"toxicity model is {self.state}{reason}")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[dict[str, float]] = loop.create_future()
+        self._queue.put(_Request(text, future, loop))
+        try:
+            return await asyncio.wait_for(future, self.timeout_seconds)
+        except TimeoutError:
+            self._count("timeouts")
+            log.warning("toxicity scoring timed out after %.2fs", self.timeout_seconds)
+            raise ClassifierUnavailable(f"toxicity scoring timed out after {self.timeout_seconds}s") from None
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            counts = dict(self._counts)
+        batches = counts["batches"]
+        return {
+            "state": self.state,
+            "model_id": self.model_id,
+            **counts,
+            "mean_batch_size": counts["texts_scored"] / batches if batches else 0.0,
+        }
+
+    # ------------------------------------------------------------ worker thread
+
+    def _work(self) -> None:
+        if not self._load():
+            return
+        while True:
+            batch, stopping = self._collect()
+            if batch:
+                self._run(batch)
+            if stopping:
+                return
+
+    def _load(self) -> bool:
+        try:
+            if self._classifier is None:
+                assert self._factory is not None
+                self._classifier = self._factory()
+        except Exception as exc:
+            log.exception("toxicity model failed to load")
+            self.error = str(exc) or type(exc).__name__
+            self.state = "failed"
+            return False
+        else:
+            self.state = "ready"
+            return True
+        finally:
+            self._settled.set()
+
+    def _collect(self) -> tuple[list[_Request], bool]:
+        """Block for a first text, then gather more until the batch is full or batch_wait has passed."""
+        first = self._queue.get()
+        if first is _STOP:
+            return [], True
+        batch = [first]
+        deadline = time.monotonic() + self.batch_wait
+        while len(batch) < self.batch_size:
+            try:
+                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if item is _STOP:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _run(self, batch: list[_Request]) -> None:
+        # Callers that timed out have cancelled their futures: do not spend the model on them.
+        live = sorted((r for r in batch if not r.future.done()), key=lambda r: len(r.text))
+        if not live:
+            return
+        assert self._classifier is not None
+        try:
+            scores = self._classifier.score([r.text for r in live])
+            if len(scores) != len(live):
+                raise RuntimeError(f"classifier returned {len(scores)} results for {len(live)} texts")
+        except Exception as exc:
+            self._count("errors")
+            log.exception("toxicity scoring failed for a batch of %d", len(live))
+            failure = ClassifierUnavailable(f"toxicity model raised {type(exc).__name__}: {exc}")
+            for request in live:
+                request.loop.call_soon_threadsafe(_settle, request.future, None, failure)
+            return
+        self._count("batches")
+        self._count("texts_scored", len(live))
+        for request, result in zip(live, scores, strict=True):
+            request.loop.call_soon_threadsafe(_settle, request.future, result, None)
+
+    def _fail_queued(self, error: ClassifierUnavailable) -> None:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, _Request):
+                item.loop.call_soon_threadsafe(_settle, item.future, None, error)
+
+    def _count(self, name: str, amount: int = 1) -> None:
+        with self._lock:
+            self._counts[name] += amount
+
+
+def _settle(
+    future: asyncio.Future[dict[str, float]], result: dict[str, float] | None, error: BaseException | None
+) -> None:
+    if future.done():  # timed out (cancelled) meanwhile
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)  # type: ignore[arg-type]

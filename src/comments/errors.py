@@ -1,0 +1,149 @@
+"""Domain errors, and their one mapping to RFC 9457 problem details.
+
+Services raise these (no HTTP types in services); app.py registers `problem_details_map()`.
+Each problem `type` is a relative URI under /problems/ (listed in docs/api.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError, NotFoundError, RepositoryError
+from litestar.exceptions import HTTPException
+from litestar.plugins.problem_details import ProblemDetailsException
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status_code, code, title = 404, "not-found", "Not found"
+
+
+class Unauthenticated(DomainError):
+    status_code, code, title = 401, "unauthenticated", "Log in first"
+
+
+class Forbidden(DomainError):
+    status_code, code, title = 403, "forbidden", "Not allowed"
+
+
+class ProfileIncomplete(Forbidden):
+    code, title = "profile-incomplete", "Complete your personal details to comment"
+
+
+class Sanctioned(Forbidden):
+    code, title = "sanctioned", "You cannot comment on this site right now"
+
+
+class WarningNotAcknowledged(Forbidden):
+    code, title = "warning-unacknowledged", "Acknowledge the moderators' warning first"
+
+
+class Conflict(DomainError):
+    status_code, code, title = 409, "conflict", "Conflict"
+
+
+class ThreadClosed(Conflict):
+    code, title = "thread-closed", "This thread is closed"
+
+
+class InvalidInput(DomainError):
+    """Well-formed JSON that breaks a rule about its values; `errors` lists every problem by field."""
+
+    status_code, code, title = 422, "invalid-input", "Some fields are not valid"
+
+
+class PayloadTooLarge(DomainError):
+    status_code, code, title = 413, "payload-too-large", "Too large"
+
+
+class RateLimited(DomainError):
+    status_code, code, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
+        retry_after = max(1, int(retry_after))
+        super().__init__(detail, headers={"Retry-After": str(retry_after)}, retry_after=retry_after, **extra)
+
+
+def _problem_type(code: str) -> str:
+    return f"/problems/{code}"
+
+
+def domain_to_problem(exc: DomainError) -> ProblemDetailsException:
+    return ProblemDetailsException(
+        status_code=exc.status_code,
+        type_=_problem_type(exc.code),
+        title=exc.title,
+        detail=exc.detail,
+        headers=exc.headers,
+        extra=exc.extra or None,
+    )
+
+
+_HTTP_CODES = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    429: "rate-limited",
+}
+
+
+def http_to_problem(exc: HTTPException) -> ProblemDetailsException:
+    """Litestar's own errors (bad JSON, wrong types, unknown routes, oversize bodies) as problem details."""
+    extra: dict[str, Any] | None = None
+    if isinstance(exc.extra, list) and exc.extra:
+        # msgspec validation: [{"message": ..., "key": ..., "source": ...}] -> errors with a pointer each.
+        extra = {"errors": [_validation_error(e) for e in exc.extra]}
+    elif isinstance(exc.extra, dict):
+        extra = exc.extra
+    status = exc.status_code
+    code = _HTTP_CODES.get(status, "internal-error" if status >= 500 else "bad-request")
+    return ProblemDetailsException(
+        status_code=status,
+        type_=_problem_type(code),
+        title=str(exc.detail) if status < 500 else "Internal server error",
+        detail=str(exc.detail) if status < 500 else "Something went wrong on our side.",
+        headers=exc.headers,
+        extra=extra,
+    )
+
+
+def _validation_error(item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        return {"message": str(item)}
+    key = item.get("key") or ""
+    pointer = "/" + key.lstrip("$.").replace(".", "/") if key else ""
+    return {"pointer": pointer, "message": item.get("message", ""), "source": item.get("source", "body")}
+
+
+def repository_to_problem(exc: RepositoryError) -> ProblemDetailsException:
+    if isinstance(exc, NotFoundError):
+        return ProblemDetailsException(status_code=404, type_=_problem_type("not-found"), title="Not found")
+    if isinstance(exc, DuplicateKeyError | IntegrityError):
+        return ProblemDetailsException(
+            status_code=409, type_=_problem_type("conflict"), title="Conflict", detail="It already exists."
+        )
+    return ProblemDetailsException(status_code=500, type_=_problem_type("internal-error"), title="Internal error")
+
+
+def problem_details_map() -> dict[type[Exception], Any]:
+    return {
+        DomainError: domain_to_problem,
+        RepositoryError: repository_to_problem,
+        HTTPException: http_to_problem,
+    }

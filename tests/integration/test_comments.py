@@ -1,0 +1,274 @@
+"""Posting through the pipeline, threads, replies, edits, deletes, idempotency."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from comments.db import Comment, Sanction, SanctionKind, User
+from comments.db.engine import sqlalchemy_config
+
+
+async def _run(settings, work):
+    config = sqlalchemy_config(settings)
+    async with config.get_session() as session:
+        result = await work(session)
+        await session.commit()
+    await config.get_engine().dispose()
+    return result
+
+
+async def _count_comments(settings) -> int:
+    return await _run(settings, lambda s: s.scalar(select(func.count()).select_from(Comment)))
+
+
+async def test_newcomer_flow_publishes_a_civil_comment(api, reader_token):
+    r = await api.post(reader_token, "I think the sanctions will not work, and here is why.")
+    assert r.status_code == 201
+    outcome = r.json()
+    assert outcome["status"] == "published"
+    assert outcome["reasons"] == []
+    thread = await api.thread()
+    assert [c["body"] for c in thread["items"]] == ["I think the sanctions will not work, and here is why."]
+    assert thread["items"][0]["author"]["display_name"] == "Reader One"
+    assert thread["total"] == 1
+
+
+async def test_a_toxic_comment_is_held_with_scores_and_reason(api, reader_token, settings):
+    r = await api.post(reader_token, "You are an idiot and everyone knows it.")
+    assert r.status_code == 201
+    outcome = r.json()
+    assert outcome["status"] == "held"
+    assert [reason["code"] for reason in outcome["reasons"]] == ["toxicity"]
+    assert "review" in outcome["message"]
+    stored = await _run(settings, lambda s: s.scalar(select(Comment)))
+    assert stored.scores["toxicity"] > 0.9
+    assert stored.model == "fake-keywords"
+    assert stored.reasons[0]["detail"]["summary"].startswith("toxicity:0.97>=")
+    # Others do not see it; its author does, marked as held.
+    assert (await api.thread())["items"] == []
+    own = (await api.thread(reader_token))["items"]
+    assert [(c["status"], c["reasons"][0]["code"]) for c in own] == [("held", "toxicity")]
+
+
+async def test_classifier_failure_holds_the_comment(api, reader_token, scorer):
+    scorer.fail = True
+    r = await api.post(reader_token, "A perfectly civil remark.")
+    assert r.status_code == 201
+    assert r.json()["status"] == "held"
+    assert [reason["code"] for reason in r.json()["reasons"]] == ["classifier_unavailable"]
+
+
+async def test_replies_nest_under_their_parent(api, reader_token):
+    other = await api.reader("other@example.com", "Other Reader")
+    top = (await api.post(reader_token, "Top-level point.")).json()["id"]
+    reply = (await api.post(other, "A reply.", parent_id=top)).json()["id"]
+    (await api.post(reader_token, "A reply to the reply.", parent_id=reply)).json()
+    thread = await api.thread()
+    [root] = thread["items"]
+    assert root["reply_count"] == 2
+    [child] = root["replies"]
+    assert child["body"] == "A reply."
+    assert [c["body"] for c in child["replies"]] == ["A reply to the reply."]
+    assert child["replies"][0]["depth"] == 2
+
+
+async def test_replies_stay_in_their_article(api, reader_token):
+    top = (await api.post(reader_token, "On the demo article.")).json()["id"]
+    await api.client.put("/api/v1/sites/demo/articles/other", json={"title": "x"}, headers={"X-Site-Key": api.site_key})
+    r = await api.post(reader_token, "Cross-thread reply", article="other", parent_id=top)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["pointer"] == "/parent_id"
+
+
+async def test_reply_depth_is_limited(api, reader_token, settings):
+    async def set_depth(session):
+        from comments.db import Site
+
+        await session.execute(update(Site).values(rules={"thread": {"max_depth": 1}}))
+
+    await _run(settings, set_depth)
+    top = (await api.post(reader_token, "Top.")).json()["id"]
+    reply = (await api.post(reader_token, "Reply.", parent_id=top)).json()["id"]
+    r = await api.post(reader_token, "Too deep.", parent_id=reply)
+    assert r.status_code == 422
+
+
+async def test_body_limits(api, reader_token):
+    assert (await api.post(reader_token, "   ")).status_code == 422
+    too_long = await api.post(reader_token, "x" * 5001)
+    assert too_long.status_code == 413
+    assert too_long.json()["max_length"] == 5000
+    assert (await api.post(reader_token, "bell\x07")).status_code == 422
+    assert (await api.post(reader_token, "  trimmed  ")).json()["comment"]["body"] == "trimmed"
+
+
+async def test_pages_are_bounded_and_cursors_walk_the_thread(api, settings):
+    tokens = [await api.reader(f"r{i}@example.com", f"Reader {i}") for i in range(3)]
+    for i in range(7):
+        r = await api.post(tokens[i % 3], f"Comment number {i}")
+        assert r.status_code == 201, r.text
+    seen, cursor = [], None
+    while True:
+        page = await api.thread(limit=3, sort="oldest", **({"cursor": cursor} if cursor else {}))
+        assert len(page["items"]) <= 3
+        seen += [c["body"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [f"Comment number {i}" for i in range(7)]
+    newest = await api.thread(limit=2, sort="newest")
+    assert [c["body"] for c in newest["items"]] == ["Comment number 6", "Comment number 5"]
+
+
+async def test_junk_cursor_and_limits_are_4xx(api):
+    assert (await api.client.get(api.comments_url() + "?cursor=garbage")).status_code == 422
+    assert (await api.client.get(api.comments_url() + "?limit=1000")).status_code == 400
+    assert (await api.client.get(api.comments_url() + "?sort=sideways")).status_code == 400
+
+
+async def test_many_replies_are_bounded_and_paged(api, reader_token, settings):
+    top = (await api.post(reader_token, "A popular comment.")).json()["id"]
+    others = [await api.reader(f"fan{i}@example.com", f"Fan {i}") for i in range(5)]
+
+    # 25 replies: written straight to the database (rate limits would slow a test down to minutes).
+    async def add_replies(session):
+        root = await session.get(Comment, top)
+        base = datetime.now(UTC)
+        for i in range(25):
+            session.add(
+                Comment(
+                    site_id=root.site_id, article_id=root.article_id, author_id=root.author_id, parent_id=root.id,
+                    root_id=root.id, depth=1, body=f"reply {i}", status="published",
+                    created_at=base + timedelta(seconds=i),
+                )
+            )
+
+    await _run(settings, add_replies)
+    [root] = (await api.thread())["items"]
+    assert root["reply_count"] == 25
+    assert len(root["replies"]) == 20
+    assert root["more_replies"] is True
+    page = (await api.client.get(f"/api/v1/comments/{top}/replies?limit=10")).json()
+    assert [c["body"] for c in page["items"]] == [f"reply {i}" for i in range(10)]
+    rest = (await api.client.get(f"/api/v1/comments/{top}/replies?limit=100&cursor={page['next_cursor']}")).json()
+    assert [c["body"] for c in rest["items"]] == [f"reply {i}" for i in range(10, 25)]
+    assert rest["next_cursor"] is None
+    assert others
+
+
+async def test_edit_within_the_window_goes_through_the_pipeline_again(api, reader_token):
+    posted = (await api.post(reader_token, "A civil first draft.")).json()
+    r = await api.client.patch(
+        f"/api/v1/comments/{posted['id']}", json={"body": "Actually you are an idiot."}, headers=api.auth(reader_token)
+    )
+    assert r.status_code == 200
+    assert r.json()["status"] == "held"
+    assert r.json()["comment"]["edited_at"] is not None
+    assert (await api.thread())["items"] == []
+
+
+async def test_edit_after_the_window_is_refused(api, reader_token, settings):
+    posted = (await api.post(reader_token, "Posted long ago.")).json()
+
+    async def age(session):
+        await session.execute(
+            update(Comment).where(Comment.id == posted["id"]).values(created_at=datetime.now(UTC) - timedelta(minutes=6))
+        )
+
+    await _run(settings, age)
+    r = await api.client.patch(f"/api/v1/comments/{posted['id']}", json={"body": "Edited"}, headers=api.auth(reader_token))
+    assert r.status_code == 409
+
+
+async def test_only_the_author_may_edit_or_delete(api, reader_token):
+    posted = (await api.post(reader_token, "Mine.")).json()
+    other = await api.reader("other@example.com", "Other Reader")
+    url = f"/api/v1/comments/{posted['id']}"
+    assert (await api.client.patch(url, json={"body": "Hijack"}, headers=api.auth(other))).status_code == 403
+    assert (await api.client.delete(url, headers=api.auth(other))).status_code == 403
+    assert (await api.client.delete(url)).status_code == 401
+
+
+async def test_delete_keeps_the_thread_shape(api, reader_token):
+    other = await api.reader("other@example.com", "Other Reader")
+    top = (await api.post(reader_token, "Soon gone.")).json()["id"]
+    lonely = (await api.post(reader_token, "Gone without a trace.")).json()["id"]
+    await api.post(other, "A reply that stays.", parent_id=top)
+    for comment_id in (top, lonely):
+        assert (await api.client.delete(f"/api/v1/comments/{comment_id}", headers=api.auth(reader_token))).status_code == 204
+    items = (await api.thread())["items"]
+    assert len(items) == 1
+    [removed] = items
+    assert removed["status"] == "deleted"
+    assert removed["body"] is None and removed["author"] is None
+    assert [c["body"] for c in removed["replies"]] == ["A reply that stays."]
+
+
+async def test_idempotency_key_never_posts_twice(api, reader_token, settings):
+    headers = {"Idempotency-Key": "retry-123"}
+    first = await api.post(reader_token, "Posted once, retried twice.", headers=headers)
+    second = await api.post(reader_token, "Posted once, retried twice.", headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert await _count_comments(settings) == 1
+    other_body = await api.post(reader_token, "Something else", headers=headers)
+    assert other_body.status_code == 422
+
+
+async def test_concurrent_retries_store_one_comment(api, reader_token, settings):
+    headers = {"Idempotency-Key": "race-1"}
+    answers = await asyncio.gather(*(api.post(reader_token, "Racing retries.", headers=headers) for _ in range(4)))
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert await _count_comments(settings) == 1
+
+
+async def test_banned_and_suspended_readers_cannot_post(api, reader_token, settings):
+    async def sanction(kind, until=None):
+        async def work(session):
+            user = await session.scalar(select(User).where(User.email == "reader@example.com"))
+            from comments.db import Site
+
+            site = await session.scalar(select(Site))
+            session.add(Sanction(user_id=user.id, site_id=site.id, kind=kind, reason="abuse", until=until))
+
+        await _run(settings, work)
+
+    await sanction(SanctionKind.SUSPEND, datetime.now(UTC) + timedelta(days=1))
+    r = await api.post(reader_token, "Let me in")
+    assert r.status_code == 403
+    assert r.json()["type"] == "/problems/sanctioned"
+    assert r.json()["kind"] == "suspend"
+    assert await _count_comments(settings) == 0
+
+
+async def test_an_expired_suspension_no_longer_blocks(api, reader_token, settings):
+    async def work(session):
+        user = await session.scalar(select(User))
+        from comments.db import Site
+
+        site = await session.scalar(select(Site))
+        session.add(
+            Sanction(user_id=user.id, site_id=site.id, kind=SanctionKind.SUSPEND, until=datetime.now(UTC) - timedelta(hours=1))
+        )
+
+    await _run(settings, work)
+    assert (await api.post(reader_token, "Back again")).status_code == 201
+
+
+async def test_unknown_article_and_comment_are_404(api, reader_token):
+    r = await api.client.post("/api/v1/sites/demo/articles/nope/comments", json={"body": "x"}, headers=api.auth(reader_token))
+    assert r.status_code == 404
+    r = await api.client.get("/api/v1/comments/00000000-0000-0000-0000-000000000000/replies")
+    assert r.status_code == 404
+    r = await api.client.delete("/api/v1/comments/00000000-0000-0000-0000-000000000000", headers=api.auth(reader_token))
+    assert r.status_code == 404
+
+
+async def test_posting_needs_login(api):
+    r = await api.client.post(api.comments_url(), json={"body": "anonymous"})
+    assert r.status_code == 401
+    assert r.json()["type"] == "/problems/unauthenticated"

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -72,22 +75,24 @@ def base_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     return settings
 
 
-async def _empty_tables(settings: Settings) -> None:
+async def _empty_postgres(settings: Settings) -> None:
     engine = create_async_engine(settings.resolved_database_url)
     async with engine.begin() as conn:
-        if settings.is_sqlite:
-            for table in reversed(metadata.sorted_tables):
-                await conn.execute(table.delete())
-        else:
-            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-            await conn.execute(text(f"TRUNCATE {names} CASCADE"))
+        # TRUNCATE fires no row triggers, so it also empties the append-only audit log.
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        await conn.execute(text(f"TRUNCATE {names} CASCADE"))
     await engine.dispose()
 
 
 @pytest.fixture
-async def settings(base_settings: Settings) -> Settings:
-    """Per-test settings on an emptied database."""
-    await _empty_tables(base_settings)
+async def settings(base_settings: Settings, tmp_path: Path) -> Settings:
+    """Per-test settings on an empty, fully migrated database: a copy of the migrated SQLite file, or
+    the PostgreSQL test database truncated."""
+    if base_settings.is_sqlite:
+        for file in base_settings.home.glob("comments.db*"):
+            shutil.copy(file, tmp_path / file.name)
+        return replace(base_settings, home=tmp_path)
+    await _empty_postgres(base_settings)
     return base_settings
 
 
@@ -119,4 +124,3 @@ async def api(client: AsyncTestClient[Litestar], settings: Settings) -> Api:
 async def reader_token(api: Api) -> str:
     """A reader with complete personal details for the demo site."""
     return await api.reader("reader@example.com", "Reader One")
-

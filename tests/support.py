@@ -79,7 +79,9 @@ class Api:
 
     async def post(self, token: str, body: str, **extra: Any) -> Any:
         headers = {**self.auth(token), **extra.pop("headers", {})}
-        return await self.client.post(self.comments_url(extra.pop("article", None)), json={"body": body, **extra}, headers=headers)
+        return await self.client.post(
+            self.comments_url(extra.pop("article", None)), json={"body": body, **extra}, headers=headers
+        )
 
     async def thread(self, token: str | None = None, **params: Any) -> Any:
         response = await self.client.get(self.comments_url(), params=params, headers=self.auth(token) if token else {})

@@ -115,7 +115,9 @@ async def test_failed_logins_are_throttled_per_address(settings, scorer):
     app = create_app(replace(settings, login_max_failures=1), toxicity=scorer)  # 4 per address
     async with AsyncTestClient(app=app) as client:
         for i in range(4):
-            r = await client.post("/api/v1/auth/login", json={"email": f"u{i}@example.com", "password": "bad password!"})
+            r = await client.post(
+                "/api/v1/auth/login", json={"email": f"u{i}@example.com", "password": "bad password!"}
+            )
             assert r.status_code == 401
         r = await client.post("/api/v1/auth/login", json={"email": "fresh@example.com", "password": "bad password!"})
         assert r.status_code == 429

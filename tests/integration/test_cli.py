@@ -12,7 +12,11 @@ from comments.db.engine import sqlalchemy_config
 
 
 def _env(settings) -> dict[str, str]:
-    env = {"COMMENTS_HOME": str(settings.home), "COMMENTS_ARGON2_MEMORY_COST_KIB": "1024", "COMMENTS_ARGON2_TIME_COST": "1"}
+    env = {
+        "COMMENTS_HOME": str(settings.home),
+        "COMMENTS_ARGON2_MEMORY_COST_KIB": "1024",
+        "COMMENTS_ARGON2_TIME_COST": "1",
+    }
     if not settings.is_sqlite:
         env["COMMENTS_DATABASE_URL"] = settings.resolved_database_url
     return env
@@ -42,7 +46,9 @@ async def _query(settings, statement):
 
 async def test_site_create_prints_the_key_once_and_stores_its_hash(settings):
     runner = CliRunner()
-    result = await _invoke(runner, ["site", "create", "ledger", "--name", "The Ledger", "--origin", "https://ledger.example"], settings)
+    result = await _invoke(
+        runner, ["site", "create", "ledger", "--name", "The Ledger", "--origin", "https://ledger.example"], settings
+    )
     assert result.exit_code == 0, result.output
     key = result.output.strip().splitlines()[-1]
     assert key.startswith("sk_")
@@ -58,17 +64,24 @@ async def test_create_admin_reads_the_password_from_a_file_or_prompt(settings, t
     password_file = tmp_path / "pw"
     password_file.write_text("a long admin password\n")
     runner = CliRunner()
-    result = await _invoke(runner, ["user", "create-admin", "Boss@Example.com", "--password-file", str(password_file)], settings)
+    result = await _invoke(
+        runner, ["user", "create-admin", "Boss@Example.com", "--password-file", str(password_file)], settings
+    )
     assert result.exit_code == 0, result.output
     prompted = await _invoke(
-        runner, ["user", "create-admin", "second@example.com"], settings, input="another long password\nanother long password\n"
+        runner,
+        ["user", "create-admin", "second@example.com"],
+        settings,
+        input="another long password\nanother long password\n",
     )
     assert prompted.exit_code == 0, prompted.output
     admins = await _query(settings, select(User).where(User.is_superadmin.is_(True)))
     assert sorted(u.email for u in admins) == ["boss@example.com", "second@example.com"]
     short = tmp_path / "short"
     short.write_text("short")
-    assert (await _invoke(runner, ["user", "create-admin", "x@example.com", "--password-file", str(short)], settings)).exit_code != 0
+    assert (
+        await _invoke(runner, ["user", "create-admin", "x@example.com", "--password-file", str(short)], settings)
+    ).exit_code != 0
 
 
 async def test_site_grant(settings, tmp_path):

@@ -140,8 +140,14 @@ async def test_many_replies_are_bounded_and_paged(api, reader_token, settings):
         for i in range(25):
             session.add(
                 Comment(
-                    site_id=root.site_id, article_id=root.article_id, author_id=root.author_id, parent_id=root.id,
-                    root_id=root.id, depth=1, body=f"reply {i}", status="published",
+                    site_id=root.site_id,
+                    article_id=root.article_id,
+                    author_id=root.author_id,
+                    parent_id=root.id,
+                    root_id=root.id,
+                    depth=1,
+                    body=f"reply {i}",
+                    status="published",
                     created_at=base + timedelta(seconds=i),
                 )
             )
@@ -175,11 +181,15 @@ async def test_edit_after_the_window_is_refused(api, reader_token, settings):
 
     async def age(session):
         await session.execute(
-            update(Comment).where(Comment.id == posted["id"]).values(created_at=datetime.now(UTC) - timedelta(minutes=6))
+            update(Comment)
+            .where(Comment.id == posted["id"])
+            .values(created_at=datetime.now(UTC) - timedelta(minutes=6))
         )
 
     await _run(settings, age)
-    r = await api.client.patch(f"/api/v1/comments/{posted['id']}", json={"body": "Edited"}, headers=api.auth(reader_token))
+    r = await api.client.patch(
+        f"/api/v1/comments/{posted['id']}", json={"body": "Edited"}, headers=api.auth(reader_token)
+    )
     assert r.status_code == 409
 
 
@@ -198,7 +208,9 @@ async def test_delete_keeps_the_thread_shape(api, reader_token):
     lonely = (await api.post(reader_token, "Gone without a trace.")).json()["id"]
     await api.post(other, "A reply that stays.", parent_id=top)
     for comment_id in (top, lonely):
-        assert (await api.client.delete(f"/api/v1/comments/{comment_id}", headers=api.auth(reader_token))).status_code == 204
+        assert (
+            await api.client.delete(f"/api/v1/comments/{comment_id}", headers=api.auth(reader_token))
+        ).status_code == 204
     items = (await api.thread())["items"]
     assert len(items) == 1
     [removed] = items
@@ -252,7 +264,12 @@ async def test_an_expired_suspension_no_longer_blocks(api, reader_token, setting
 
         site = await session.scalar(select(Site))
         session.add(
-            Sanction(user_id=user.id, site_id=site.id, kind=SanctionKind.SUSPEND, until=datetime.now(UTC) - timedelta(hours=1))
+            Sanction(
+                user_id=user.id,
+                site_id=site.id,
+                kind=SanctionKind.SUSPEND,
+                until=datetime.now(UTC) - timedelta(hours=1),
+            )
         )
 
     await _run(settings, work)
@@ -260,7 +277,9 @@ async def test_an_expired_suspension_no_longer_blocks(api, reader_token, setting
 
 
 async def test_unknown_article_and_comment_are_404(api, reader_token):
-    r = await api.client.post("/api/v1/sites/demo/articles/nope/comments", json={"body": "x"}, headers=api.auth(reader_token))
+    r = await api.client.post(
+        "/api/v1/sites/demo/articles/nope/comments", json={"body": "x"}, headers=api.auth(reader_token)
+    )
     assert r.status_code == 404
     r = await api.client.get("/api/v1/comments/00000000-0000-0000-0000-000000000000/replies")
     assert r.status_code == 404

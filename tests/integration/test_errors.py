@@ -32,7 +32,9 @@ async def test_wrong_types_name_the_field(api, reader_token):
 
 
 async def test_unknown_fields_are_refused(api, reader_token):
-    r = await api.client.post(api.comments_url(), json={"body": "hi", "status": "published"}, headers=api.auth(reader_token))
+    r = await api.client.post(
+        api.comments_url(), json={"body": "hi", "status": "published"}, headers=api.auth(reader_token)
+    )
     assert_problem(r, 400)
 
 
@@ -57,7 +59,9 @@ JSONISH = st.recursive(
     max_leaves=10,
 )
 FIELDS = st.dictionaries(
-    st.sampled_from(["body", "parent_id", "display_name", "country", "birth_year", "accepted_rules_version", "bio", "x"]),
+    st.sampled_from(
+        ["body", "parent_id", "display_name", "country", "birth_year", "accepted_rules_version", "bio", "x"]
+    ),
     JSONISH,
     max_size=4,
 )

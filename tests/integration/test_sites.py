@@ -47,9 +47,13 @@ async def test_a_wrong_site_key_is_refused(api):
 
 
 async def test_widget_creates_a_thread_from_an_allowed_origin_only(api):
-    ok = await api.client.put("/api/v1/sites/demo/articles/fresh", json={"url": "http://localhost:8000/fresh", "title": "t"})
+    ok = await api.client.put(
+        "/api/v1/sites/demo/articles/fresh", json={"url": "http://localhost:8000/fresh", "title": "t"}
+    )
     assert ok.status_code == 201
-    again = await api.client.put("/api/v1/sites/demo/articles/fresh", json={"url": "http://localhost:8000/x", "title": "changed"})
+    again = await api.client.put(
+        "/api/v1/sites/demo/articles/fresh", json={"url": "http://localhost:8000/x", "title": "changed"}
+    )
     assert again.status_code == 200
     assert again.json()["title"] == "t"  # readers never change a publisher's article
     bad = await api.client.put("/api/v1/sites/demo/articles/other", json={"url": "https://evil.example/fresh"})
@@ -65,13 +69,17 @@ async def test_article_ids_are_checked(api):
 
 
 async def test_closing_and_reopening_a_thread(api, reader_token):
-    close = await api.client.post(f"/api/v1/sites/demo/articles/{api.article}/close", headers={"X-Site-Key": api.site_key})
+    close = await api.client.post(
+        f"/api/v1/sites/demo/articles/{api.article}/close", headers={"X-Site-Key": api.site_key}
+    )
     assert close.status_code == 200
     assert close.json()["closed"] is True
     r = await api.post(reader_token, "Can I still post?")
     assert r.status_code == 409
     assert r.json()["type"] == "/problems/thread-closed"
-    reopen = await api.client.post(f"/api/v1/sites/demo/articles/{api.article}/reopen", headers={"X-Site-Key": api.site_key})
+    reopen = await api.client.post(
+        f"/api/v1/sites/demo/articles/{api.article}/reopen", headers={"X-Site-Key": api.site_key}
+    )
     assert reopen.json()["closed"] is False
     assert (await api.post(reader_token, "Now I can.")).status_code == 201
 
@@ -84,7 +92,9 @@ async def test_readers_cannot_close_threads(api, reader_token):
 
 
 async def test_counts_for_many_articles(api, reader_token):
-    await api.client.put("/api/v1/sites/demo/articles/second", json={"title": "2"}, headers={"X-Site-Key": api.site_key})
+    await api.client.put(
+        "/api/v1/sites/demo/articles/second", json={"title": "2"}, headers={"X-Site-Key": api.site_key}
+    )
     for text in ("one", "two"):
         await api.post(reader_token, f"Comment {text}")
     await api.post(reader_token, "On the second article", article="second")

@@ -69,18 +69,36 @@ def test_empty_profile_misses_every_required_field():
 
 
 def test_complete_profile():
-    profile = {"display_name": "Ada", "full_name": "Ada L", "country": "GB", "birth_year": 1990, "accepted_rules_version": 1}
+    profile = {
+        "display_name": "Ada",
+        "full_name": "Ada L",
+        "country": "GB",
+        "birth_year": 1990,
+        "accepted_rules_version": 1,
+    }
     assert _status(profile).complete
 
 
 def test_old_acceptance_counts_as_missing_after_the_guidelines_change():
-    profile = {"display_name": "Ada", "full_name": "Ada L", "country": "GB", "birth_year": 1990, "accepted_rules_version": 1}
+    profile = {
+        "display_name": "Ada",
+        "full_name": "Ada L",
+        "country": "GB",
+        "birth_year": 1990,
+        "accepted_rules_version": 1,
+    }
     assert _status(profile, version=2).missing_fields == ("accepted_rules_version",)
 
 
 @pytest.mark.parametrize(("birth_year", "too_young"), [(2009, False), (2010, True), (2015, True), (1950, False)])
 def test_minimum_age_counts_only_readers_surely_old_enough(birth_year, too_young):
-    profile = {"display_name": "A", "full_name": "A B", "country": "GB", "birth_year": birth_year, "accepted_rules_version": 1}
+    profile = {
+        "display_name": "A",
+        "full_name": "A B",
+        "country": "GB",
+        "birth_year": birth_year,
+        "accepted_rules_version": 1,
+    }
     status = _status(profile)
     assert status.under_minimum_age is too_young
     assert status.complete is not too_young
@@ -111,6 +129,8 @@ def test_emails_normalise(raw, normalised):
     assert normalise_email(raw) == normalised
 
 
-@pytest.mark.parametrize("bad", ["no-at-sign", "a@b", "two@@example.com", "sp ace@example.com", "x" * 70 + "@example.com"])
+@pytest.mark.parametrize(
+    "bad", ["no-at-sign", "a@b", "two@@example.com", "sp ace@example.com", "x" * 70 + "@example.com"]
+)
 def test_bad_emails(bad):
     assert email_problem(normalise_email(bad))

@@ -1,1 +1,1 @@
-"""Readers\x27 accounts: registration, argon2id passwords, bearer sessions, login throttle, personal details."""
+"""Readers' accounts: registration, argon2id passwords, bearer sessions, login throttle, personal details."""

@@ -119,10 +119,11 @@ _LEET_DECODE = str.maketrans(LEET_LETTERS)
 _LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = re.compile(r"\d")
 _NOT_DIGIT = re.compile(r"\D")
-# Tokens holding a digit or a leetspeak symbol (the others need no decoding: most words of most texts).
-_LEETY_TOKEN = re.compile(r"(?<![^\W_]|[@$!|])(?:[^\W_]|[@$!|])*[\d@$!|](?:[^\W_]|[@$!|])*")
+# Tokens holding a digit or a leetspeak symbol: the others (most words of most texts) need no decoding.
+# Texts have no `_` here (it is a separator), so `\w` is a letter or digit.
+_LEETY_TOKEN = re.compile(r"(?<![\w@$!|])[^\W\d]*+[\d@$!|][\w@$!|]*")
+_WORD = re.compile(r"\w+")
 _REPEATS = re.compile(r"([^\W\d_])\1+")
-_SEPARATORS = re.compile(r"(?:[\W_])+")
 
 
 def is_number(token: str) -> bool:
@@ -145,5 +146,5 @@ def normalise(text: str) -> str:
     """The skeleton of a text: folded, leetspeak read as letters, repeated letters collapsed, words
     single-spaced. Two bodies with the same skeleton say the same thing (`Great article!!` and
     `GREAT   artiiicle`)."""
-    decoded = _LEETY_TOKEN.sub(_decode_token, fold(text))
-    return _REPEATS.sub(r"\1", _SEPARATORS.sub(" ", decoded)).strip()
+    decoded = _LEETY_TOKEN.sub(_decode_token, fold(text).replace("_", " "))
+    return _REPEATS.sub(r"\1", " ".join(_WORD.findall(decoded)))

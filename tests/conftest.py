@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
-from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -21,7 +20,7 @@ from comments.app import create_app
 from comments.cli import upgrade_schema
 from comments.config import Settings
 from comments.db import metadata
-from tests.support import FakeScorer, Api
+from tests.support import Api, FakeScorer
 
 POSTGRES_URL = os.environ.get("COMMENTS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("COMMENTS_TEST_REQUIRE_POSTGRES") == "1"

@@ -1,8 +1,8 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table on the
 metadata that Alembic compares against."""
 
-from comments.db.audit import AuditEntry
 from comments.db.accounts import LoginFailure, Profile, RulesAcceptance, SessionToken, User
+from comments.db.audit import AuditEntry
 from comments.db.base import metadata
 from comments.db.comments import Comment, CommentStatus, IdempotencyRecord
 from comments.db.sites import Article, Membership, Role, Sanction, SanctionKind, Site

@@ -215,7 +215,8 @@ async def test_delete_keeps_the_thread_shape(api, reader_token):
     assert len(items) == 1
     [removed] = items
     assert removed["status"] == "deleted"
-    assert removed["body"] is None and removed["author"] is None
+    assert removed["body"] is None
+    assert removed["author"] is None
     assert [c["body"] for c in removed["replies"]] == ["A reply that stays."]
 
 

@@ -9,7 +9,7 @@ from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from comments.db.base import UUIDv7AuditBase
+from comments.db.base import UUIDv7AuditBase, enum_values
 
 
 class CommentStatus(enum.StrEnum):
@@ -38,7 +38,14 @@ class Comment(UUIDv7AuditBase):
     """The top-level comment this reply hangs under (None for top-level comments)."""
     depth: Mapped[int] = mapped_column(default=0)
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[CommentStatus] = mapped_column(Enum(CommentStatus, native_enum=False, length=20))
+    status: Mapped[CommentStatus] = mapped_column(
+        Enum(CommentStatus, native_enum=False, length=20, values_callable=enum_values)
+    )
+    auto_status: Mapped[CommentStatus | None] = mapped_column(
+        Enum(CommentStatus, native_enum=False, length=20, values_callable=enum_values), default=None
+    )
+    """What the pipeline decided when the comment was posted or last edited, before any moderator acted
+    (the backtest compares proposed rules with it)."""
     flagged: Mapped[bool] = mapped_column(default=False)
     """Published, but a rule asked for a moderator to look at it."""
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)

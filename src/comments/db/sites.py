@@ -9,7 +9,7 @@ from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from comments.db.base import UUIDv7AuditBase
+from comments.db.base import UUIDv7AuditBase, enum_values, enum_values
 
 
 class Site(UUIDv7AuditBase):
@@ -56,7 +56,7 @@ class Membership(UUIDv7AuditBase):
 
     user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     site_id: Mapped[UUID] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, validate_strings=True))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, values_callable=enum_values))
 
 
 class SanctionKind(enum.StrEnum):
@@ -73,7 +73,9 @@ class Sanction(UUIDv7AuditBase):
 
     user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     site_id: Mapped[UUID] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
-    kind: Mapped[SanctionKind] = mapped_column(Enum(SanctionKind, native_enum=False, length=20))
+    kind: Mapped[SanctionKind] = mapped_column(
+        Enum(SanctionKind, native_enum=False, length=20, values_callable=enum_values)
+    )
     reason: Mapped[str] = mapped_column(String(500), default="")
     until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     """Suspensions end then; None for bans (and warnings, which end when acknowledged)."""

@@ -171,7 +171,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
 
     def _apply(self, comment: Comment, verdict: Verdict) -> None:
         decision = verdict.decision
-        comment.status = CommentStatus(decision.status)
+        comment.status = comment.auto_status = CommentStatus(decision.status)
         comment.flagged = decision.flagged
         comment.scores = verdict.scores
         comment.model = verdict.model

@@ -74,6 +74,26 @@ class Api:
         await self.complete_profile(token, display_name)
         return token
 
+    async def staff(self, email: str, role: str, site: str = "demo") -> str:
+        """A logged-in user with `role` (moderator | admin | superadmin) on `site`."""
+        from sqlalchemy import select, update
+
+        from comments.db import Role, Site, User
+        from comments.domain.sites.services import SiteService
+
+        token = await self.reader(email, email.split("@")[0].replace(".", " ").title())
+        config = sqlalchemy_config(self.settings)
+        async with config.get_session() as session:
+            user = await session.scalar(select(User).where(User.email == email))
+            if role == "superadmin":
+                await session.execute(update(User).where(User.id == user.id).values(is_superadmin=True))
+            else:
+                site_row = await session.scalar(select(Site).where(Site.slug == site))
+                await SiteService(session=session).grant(site_row, user.id, Role(role))
+            await session.commit()
+        await config.get_engine().dispose()
+        return token
+
     def comments_url(self, article: str | None = None, site: str = "demo") -> str:
         return f"/api/v1/sites/{site}/articles/{article or self.article}/comments"
 

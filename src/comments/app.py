@@ -23,6 +23,7 @@ from comments.domain.accounts.auth import BearerTokenMiddleware
 from comments.domain.accounts.controllers import AuthController, MeController
 from comments.domain.accounts.passwords import Passwords
 from comments.domain.comments.controllers import CommentController, ThreadController
+from comments.domain.rules.controllers import RulesController
 from comments.domain.sites.controllers import SiteController
 from comments.domain.system.controllers import SystemController
 from comments.errors import problem_details_map
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
             SiteController,
             ThreadController,
             CommentController,
+            RulesController,
         ],
         plugins=[
             SQLAlchemyPlugin(config=db),

@@ -13,6 +13,7 @@ from comments.config import Settings
 from comments.domain.accounts.passwords import Passwords
 from comments.domain.accounts.services import UserService
 from comments.domain.comments.services import CommentService
+from comments.domain.rules.services import RulesService
 from comments.domain.sites.services import SiteService
 
 
@@ -44,7 +45,12 @@ async def provide_comments_service(db_session: NamedDependency[AsyncSession], st
 Users = NamedDependency[UserService]
 Sites = NamedDependency[SiteService]
 Comments = NamedDependency[CommentService]
+Rules = NamedDependency[RulesService]
 DbSession = NamedDependency[AsyncSession]
+
+
+async def provide_rules_service(db_session: NamedDependency[AsyncSession], state: State) -> RulesService:
+    return RulesService(session=db_session, scorer=state.toxicity)
 
 
 def dependencies() -> dict[str, Any]:
@@ -54,4 +60,5 @@ def dependencies() -> dict[str, Any]:
         "users_service": Provide(provide_users_service),
         "sites_service": Provide(provide_sites_service),
         "comments_service": Provide(provide_comments_service),
+        "rules_service": Provide(provide_rules_service),
     }

@@ -23,6 +23,7 @@ from comments.domain.rules import (
     AuthorHistory,
     Decision,
     Draft,
+    Hit,
     RuleSet,
     check_rate_limit,
     decide,
@@ -55,6 +56,7 @@ class ToxicityScorer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    hits: list[Hit]
     decision: Decision
     scores: dict[str, float] | None
     model: str | None
@@ -121,7 +123,7 @@ async def author_history(
     user_id: UUID,
     account_created_at: datetime,
     site: Site,
-    article: Article,
+    article: Article | None,
     now: datetime,
     duplicate_window: timedelta,
 ) -> AuthorHistory:
@@ -150,7 +152,7 @@ async def author_history(
         account_created_at=account_created_at,
         approved_on_site=approved or 0,
         recent_on_site=tuple(at for at, _, _ in recent),
-        recent_on_article=tuple(at for at, article_id, _ in recent if article_id == article.id),
+        recent_on_article=tuple(at for at, article_id, _ in recent if article and article_id == article.id),
         recent_bodies=tuple((body, at) for at, _, body in recent if at > now - duplicate_window),
     )
 
@@ -174,4 +176,4 @@ async def judge(
             scores = await scorer.score(draft.body)
         except Exception:
             log.warning("toxicity scoring failed; holding the comment", exc_info=True)
-    return Verdict(decide(rules, hits, scores), scores, model)
+    return Verdict(hits, decide(rules, hits, scores), scores, model)

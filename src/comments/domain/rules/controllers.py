@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, delete, get, post, put
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+
+from comments.deps import Rules, Sites
+from comments.domain.accounts.services import CurrentUser
+from comments.domain.rules import payloads as p
+from comments.domain.sites.guards import requires_site_admin
+from comments.errors import InvalidInput
+
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", max_length=40)]
+Cursor = Annotated[str | None, QueryParameter(max_length=200)]
+
+
+def _expected_version(if_match: str | None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    try:
+        return int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
+    except ValueError as exc:
+        raise InvalidInput(
+            'If-Match takes the rules version you loaded, e.g. If-Match: "3".',
+            errors=[{"pointer": "/headers/If-Match", "message": "Use the version number."}],
+        ) from exc
+
+
+class RulesController(Controller):
+    """Site admins (and superadmins) configure posting rules."""
+
+    path = "/api/v1/sites/{site:str}"
+    tags = ["rules"]
+    guards = [requires_site_admin]
+
+    @get("/rules", operation_id="GetRules")
+    async def get_rules(self, site: FromPath[str], sites_service: Sites, rules_service: Rules) -> p.SiteRules:
+        """The site's whole rule set (defaults included) and its version."""
+        return rules_service.describe(await sites_service.get_by_slug(site))
+
+    @put("/rules", operation_id="PutRules")
+    async def put_rules(
+        self,
+        site: FromPath[str],
+        data: JSONBody[dict[str, Any]],
+        sites_service: Sites,
+        rules_service: Rules,
+        request: Request[CurrentUser, Any, Any],
+        if_match: IfMatch = None,
+    ) -> p.SiteRules:
+        """Replace the rule set (missing fields take their defaults). 422 lists every problem with a JSON
+        pointer; with If-Match, a stale version is a 409."""
+        site_row = await sites_service.get_by_slug(site)
+        return await rules_service.replace(site_row, data, request.user, _expected_version(if_match))
+
+    @get("/rules/history", operation_id="GetRulesHistory")
+    async def get_history(
+        self,
+        site: FromPath[str],
+        sites_service: Sites,
+        rules_service: Rules,
+        cursor: Cursor = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> p.History:
+        """Every change to the site's and its articles' rules: who, when, before and after; newest first."""
+        return await rules_service.history(await sites_service.get_by_slug(site), cursor=cursor, limit=limit)
+
+    @post("/rules/dry-run", operation_id="DryRunRules", status_code=200)
+    async def dry_run(
+        self, site: FromPath[str], data: JSONBody[p.DryRun], sites_service: Sites, rules_service: Rules
+    ) -> p.DryRunResult:
+        """What would happen to a comment under the current or a proposed rule set. Stores nothing."""
+        site_row = await sites_service.get_by_slug(site)
+        article = await sites_service.get_article(site_row, data.article) if data.article else None
+        return await rules_service.dry_run(site_row, article, data)
+
+    @post("/rules/backtest", operation_id="BacktestRules", status_code=200)
+    async def backtest(
+        self, site: FromPath[str], data: JSONBody[p.Backtest], sites_service: Sites, rules_service: Rules
+    ) -> p.BacktestResult:
+        """Replay a proposed rule set over the site's recent comments and compare with what happened."""
+        return await rules_service.backtest(await sites_service.get_by_slug(site), data)
+
+    @get("/articles/{article:str}/rules", operation_id="GetArticleRules")
+    async def get_article_rules(
+        self, site: FromPath[str], article: FromPath[str], sites_service: Sites, rules_service: Rules
+    ) -> p.ArticleRules:
+        """An article's override and the effective rules for it."""
+        site_row = await sites_service.get_by_slug(site)
+        return rules_service.describe_article(site_row, await sites_service.get_article(site_row, article))
+
+    @put("/articles/{article:str}/rules", operation_id="PutArticleRules")
+    async def put_article_rules(
+        self,
+        site: FromPath[str],
+        article: FromPath[str],
+        data: JSONBody[dict[str, Any]],
+        sites_service: Sites,
+        rules_service: Rules,
+        request: Request[CurrentUser, Any, Any],
+    ) -> p.ArticleRules:
+        """Set an article's override: a JSON merge patch over the site's rules (e.g. a sensitive story)."""
+        site_row = await sites_service.get_by_slug(site)
+        article_row = await sites_service.get_article(site_row, article)
+        return await rules_service.set_override(site_row, article_row, data, request.user)
+
+    @delete("/articles/{article:str}/rules", operation_id="DeleteArticleRules", status_code=200)
+    async def delete_article_rules(
+        self,
+        site: FromPath[str],
+        article: FromPath[str],
+        sites_service: Sites,
+        rules_service: Rules,
+        request: Request[CurrentUser, Any, Any],
+    ) -> p.ArticleRules:
+        """Remove an article's override: it follows the site's rules again."""
+        site_row = await sites_service.get_by_slug(site)
+        article_row = await sites_service.get_article(site_row, article)
+        return await rules_service.set_override(site_row, article_row, None, request.user)

@@ -221,45 +221,61 @@ class RulesService:
         )
 
     async def _records(self, site: Site, since: datetime | None, limit: int) -> list[BacktestRecord]:
-        approved_before = (
-            func.count()
-            .filter(Comment.status == CommentStatus.PUBLISHED)
-            .over(partition_by=Comment.author_id, order_by=(Comment.created_at, Comment.id), rows=(None, -1))
-        )
-        ranked = (
-            select(
-                Comment.id,
-                Comment.body,
-                Comment.depth,
-                Comment.created_at,
-                Comment.scores,
-                Comment.auto_status,
-                Comment.author_id,
-                approved_before.label("approved_before"),
-            )
-            .where(Comment.site_id == site.id, Comment.auto_status.is_not(None))
-            .subquery()
-        )
-        query = select(ranked, User.created_at.label("account_created_at")).join(User, User.id == ranked.c.author_id)
+        """The site's `limit` most recent scored comments, oldest first, each with its author's count of
+        published comments before it (counted here in one pass rather than by a window function, which
+        made the database sort every comment of the site)."""
+        query = select(
+            Comment.id,
+            Comment.body,
+            Comment.depth,
+            Comment.created_at,
+            Comment.scores,
+            Comment.auto_status,
+            Comment.status,
+            Comment.author_id,
+        ).where(Comment.site_id == site.id, Comment.auto_status.is_not(None))
         if since is not None:
-            query = query.where(ranked.c.created_at >= since)
-        rows = (await self.session.execute(query.order_by(ranked.c.created_at.desc()).limit(limit))).all()
+            query = query.where(Comment.created_at >= since)
+        rows = (await self.session.execute(query.order_by(Comment.created_at.desc()).limit(limit))).all()
+        rows.reverse()
+        published = await self._published_before(site, rows[0].created_at) if rows else {}
+        # Account ages by author, fetched once per author rather than joined onto every comment.
+        commenters = select(Comment.author_id).where(Comment.site_id == site.id).distinct()
+        account_created = dict(
+            (await self.session.execute(select(User.id, User.created_at).where(User.id.in_(commenters)))).tuples().all()
+        )
         decisions = await self._moderator_decisions(site, since)
-        return [
-            BacktestRecord(
-                id=str(row.id),
-                body=row.body,
-                depth=row.depth,
-                created_at=row.created_at,
-                scores=row.scores,
-                original_status=str(row.auto_status),  # type: ignore[arg-type]
-                moderator_decision=decisions.get(row.id),  # type: ignore[arg-type]
-                account_created_at=row.account_created_at,
-                approved_on_site=row.approved_before or 0,
-                author_id=str(row.author_id),
+        records = []
+        for row in rows:
+            records.append(
+                BacktestRecord(
+                    id=str(row.id),
+                    body=row.body,
+                    depth=row.depth,
+                    created_at=row.created_at,
+                    scores=row.scores,
+                    original_status=str(row.auto_status),  # type: ignore[arg-type]
+                    moderator_decision=decisions.get(row.id),  # type: ignore[arg-type]
+                    account_created_at=account_created[row.author_id],
+                    approved_on_site=published.get(row.author_id, 0),
+                    author_id=str(row.author_id),
+                )
             )
-            for row in rows
-        ]
+            if row.status == CommentStatus.PUBLISHED:
+                published[row.author_id] = published.get(row.author_id, 0) + 1
+        return records
+
+    async def _published_before(self, site: Site, cutoff: datetime) -> dict[UUID, int]:
+        rows = await self.session.execute(
+            select(Comment.author_id, func.count())
+            .where(
+                Comment.site_id == site.id,
+                Comment.status == CommentStatus.PUBLISHED,
+                Comment.created_at < cutoff,
+            )
+            .group_by(Comment.author_id)
+        )
+        return dict(rows.all())
 
     async def _moderator_decisions(self, site: Site, since: datetime | None) -> dict[UUID, str]:
         """The latest moderator decision per comment, from the audit log."""

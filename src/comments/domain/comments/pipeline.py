@@ -170,10 +170,10 @@ async def judge(
     scores: decide() then holds the comment as classifier_unavailable (never published unscored)."""
     hits = evaluate(rules, draft, history, now)
     scores: dict[str, float] | None = None
-    model = scorer.model_id if scorer else None
     if scorer is not None:
         try:
             scores = await scorer.score(draft.body)
         except Exception:
             log.warning("toxicity scoring failed; holding the comment", exc_info=True)
+    model = scorer.model_id if scorer is not None and scores is not None else None
     return Verdict(hits, decide(rules, hits, scores), scores, model)

@@ -292,3 +292,15 @@ async def test_posting_needs_login(api):
     r = await api.client.post(api.comments_url(), json={"body": "anonymous"})
     assert r.status_code == 401
     assert r.json()["type"] == "/problems/unauthenticated"
+
+
+async def test_thread_etag_gives_304_until_something_changes(api, reader_token):
+    await api.post(reader_token, "First.")
+    first = await api.client.get(api.comments_url())
+    etag = first.headers["etag"]
+    again = await api.client.get(api.comments_url(), headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    await api.post(reader_token, "Second.")
+    changed = await api.client.get(api.comments_url(), headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag

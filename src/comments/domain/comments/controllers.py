@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import hashlib
 from typing import Annotated, Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
@@ -11,12 +12,18 @@ from comments.deps import Comments, Sites, Users
 from comments.domain.accounts.auth import requires_login
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.comments import schemas as s
-from comments.domain.comments.listing import Sort, ThreadReader
-from comments.domain.sites.rules import article_rules
-from comments.errors import NotFound
+from comments.domain.comments.listing import Sort
 
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200)]
 Cursor = Annotated[str | None, QueryParameter(max_length=200)]
+
+
+def _with_etag(request: Request[Any, Any, Any], page: s.ThreadPage) -> Response[s.ThreadPage]:
+    etag = '"' + hashlib.sha256(msgspec.json.encode(page)).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(None, status_code=304, headers=headers)  # type: ignore[arg-type]
+    return Response(page, headers=headers)
 
 
 def _viewer(request: Request[Any, Any, Any]) -> UUID | None:
@@ -33,22 +40,21 @@ class ThreadController(Controller):
         site: FromPath[str],
         article: FromPath[str],
         sites_service: Sites,
+        comments_service: Comments,
         request: Request[Any, Any, Any],
         cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
         sort: FromQuery[Sort] = "newest",
-    ) -> s.ThreadPage:
+    ) -> Response[s.ThreadPage]:
         """Top-level comments a page at a time (opaque cursor), replies nested under them. A logged-in
-        reader also sees their own held and rejected comments, with the reasons."""
+        reader also sees their own held and rejected comments, with the reasons. Answers carry an ETag:
+        polling with If-None-Match gets a 304 while nothing changed."""
         site_row = await sites_service.get_by_slug(site)
         article_row = await sites_service.get_article(site_row, article)
-        rules = article_rules(site_row, article_row)
-        reader = ThreadReader(
-            sites_service.session,
-            edit_window=timedelta(seconds=rules.thread.edit_window_seconds),
-            now=datetime.now(UTC),
+        page = await comments_service.thread(
+            site_row, article_row, _viewer(request), cursor=cursor, limit=limit, sort=sort
         )
-        return await reader.thread(article_row, _viewer(request), cursor=cursor, limit=limit, sort=sort)
+        return _with_etag(request, page)
 
     @post("/", operation_id="PostComment", guards=[requires_login])
     async def post_comment(
@@ -106,15 +112,4 @@ class CommentController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
     ) -> s.RepliesPage:
         """All replies under a top-level comment, oldest first, a page at a time."""
-        root = await comments_service.get_one_or_none(id=comment_id)
-        if root is None or root.parent_id is not None:
-            raise NotFound("There is no such top-level comment.")
-        site_row = await sites_service.get(root.site_id)
-        article_row = await sites_service.article_by_id(root.article_id)
-        rules = article_rules(site_row, article_row)
-        reader = ThreadReader(
-            comments_service.session,
-            edit_window=timedelta(seconds=rules.thread.edit_window_seconds),
-            now=datetime.now(UTC),
-        )
-        return await reader.replies(root, article_row, _viewer(request), cursor=cursor, limit=limit)
+        return await comments_service.replies(comment_id, _viewer(request), cursor=cursor, limit=limit)

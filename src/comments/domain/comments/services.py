@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from comments.db import Article, Comment, CommentStatus, IdempotencyRecord, Site, User
 from comments.domain.accounts.services import CurrentUser, UserService
 from comments.domain.comments import schemas as s
-from comments.domain.comments.listing import present
+from comments.domain.comments.listing import Sort, ThreadReader, present
 from comments.domain.comments.pipeline import (
     ToxicityScorer,
     Verdict,
@@ -166,6 +166,31 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             comment.deleted_at = utcnow()
             comment.version += 1
             await self.session.commit()
+
+    # reading
+
+    async def thread(
+        self, site: Site, article: Article, viewer_id: UUID | None, *, cursor: str | None, limit: int, sort: Sort
+    ) -> s.ThreadPage:
+        return await self._reader(site, article).thread(article, viewer_id, cursor=cursor, limit=limit, sort=sort)
+
+    async def replies(self, root_id: UUID, viewer_id: UUID | None, *, cursor: str | None, limit: int) -> s.RepliesPage:
+        row = (
+            await self.session.execute(
+                select(Comment, Article, Site)
+                .join(Article, Article.id == Comment.article_id)
+                .join(Site, Site.id == Comment.site_id)
+                .where(Comment.id == root_id, Comment.parent_id.is_(None))
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound("There is no such top-level comment.")
+        root, article, site = row
+        return await self._reader(site, article).replies(root, article, viewer_id, cursor=cursor, limit=limit)
+
+    def _reader(self, site: Site, article: Article) -> ThreadReader:
+        edit_window = timedelta(seconds=article_rules(site, article).thread.edit_window_seconds)
+        return ThreadReader(self.session, edit_window=edit_window, now=utcnow())
 
     # helpers
 

@@ -115,6 +115,7 @@ def db() -> None:
 def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Upgrade the schema to REVISION (default: head)."""
     upgrade_schema(_settings(ctx), revision)
+    click.echo(f"Schema upgraded to {revision}.")
 
 
 @db.command("downgrade")
@@ -123,6 +124,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
 def db_downgrade(ctx: click.Context, revision: str) -> None:
     """Downgrade the schema to REVISION (e.g. -1, or base)."""
     _alembic(_settings(ctx)).downgrade(revision)
+    click.echo(f"Schema downgraded to {revision}.")
 
 
 @db.command("current")

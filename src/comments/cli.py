@@ -26,7 +26,7 @@ def _settings(ctx: click.Context) -> Settings:
 
 def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def run() -> T:
-        config = sqlalchemy_config(settings)
+        config = sqlalchemy_config(settings, pooled=False)
         try:
             async with config.get_session() as session:
                 return await work(session)
@@ -37,7 +37,7 @@ def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T
 
 
 def _alembic(settings: Settings) -> AlembicCommands:
-    return AlembicCommands(sqlalchemy_config(settings))
+    return AlembicCommands(sqlalchemy_config(settings, pooled=False))
 
 
 def upgrade_schema(settings: Settings, revision: str = "head") -> None:

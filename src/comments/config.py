@@ -7,7 +7,7 @@ usually build `Settings(...)` directly).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -76,8 +76,6 @@ class Settings:
     create_demo: bool = True
     """On an empty database `serve` creates the demo site and article."""
 
-    extra: dict[str, Any] = field(default_factory=dict)
-
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -94,8 +92,6 @@ class Settings:
         hints = get_type_hints(cls)
         values: dict[str, Any] = {}
         for f in fields(cls):
-            if f.name == "extra":
-                continue
             raw = env.get(PREFIX + f.name.upper())
             if raw is None:
                 continue

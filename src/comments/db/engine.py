@@ -12,6 +12,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
 )
 from sqlalchemy import event
+from sqlalchemy.pool import NullPool
 
 import comments
 from comments.config import Settings
@@ -29,10 +30,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
-def sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+def sqlalchemy_config(settings: Settings, *, pooled: bool = True) -> SQLAlchemyAsyncConfig:
+    """`pooled=False` for one-shot work (migrations, CLI commands): connections close when released, so
+    nothing is left bound to an event loop that has ended."""
     url = settings.resolved_database_url
-    if settings.is_sqlite:
-        settings.home.mkdir(parents=True, exist_ok=True)
+    if not pooled:
+        engine = EngineConfig(echo=settings.database_echo, poolclass=NullPool)
+    elif settings.is_sqlite:
         engine = EngineConfig(echo=settings.database_echo)
     else:
         engine = EngineConfig(
@@ -41,6 +45,8 @@ def sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
             max_overflow=10,
             pool_pre_ping=True,
         )
+    if settings.is_sqlite:
+        settings.home.mkdir(parents=True, exist_ok=True)
     config = SQLAlchemyAsyncConfig(
         connection_string=url,
         engine_config=engine,

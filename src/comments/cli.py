@@ -13,7 +13,7 @@ from advanced_alchemy.alembic.commands import AlembicCommands
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from comments.config import Settings
+from comments.config import Settings, SettingsError
 from comments.db.engine import sqlalchemy_config
 
 T = TypeVar("T")
@@ -72,7 +72,10 @@ def cli(ctx: click.Context) -> None:
 
     Configuration comes from COMMENTS_* environment variables (see README).
     """
-    ctx.obj = Settings.from_env()
+    try:
+        ctx.obj = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command()

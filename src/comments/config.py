@@ -28,6 +28,10 @@ def _parse(value: str, kind: Any) -> Any:
     return value
 
 
+class SettingsError(ValueError):
+    """A COMMENTS_* variable that cannot be read; the message names it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every setting has an environment variable: COMMENTS_<NAME IN UPPER CASE>."""
@@ -98,6 +102,9 @@ class Settings:
             kind = hints[f.name]
             if kind == Path | None:
                 kind = Path
-            values[f.name] = _parse(raw, kind)
+            try:
+                values[f.name] = _parse(raw, kind)
+            except ValueError as exc:
+                raise SettingsError(f"{PREFIX}{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

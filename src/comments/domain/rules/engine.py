@@ -77,14 +77,11 @@ _LINK_NOT_ALLOWED = "Your comment contains a link to a domain this site does not
 class CompiledRules:
     """A rule set ready to evaluate: build it with `compile_rules()`."""
 
-    __slots__ = ("_allow", "_any_word", "_banned", "_deny", "_suspect", "rules")
+    __slots__ = ("_allow", "_deny", "_words", "rules")
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
-        self._banned = WordList(rules.words.banned)
-        self._suspect = WordList(rules.words.suspect)
-        # One scan for both lists first: most comments match neither.
-        self._any_word = WordList(rules.words.banned + rules.words.suspect)
+        self._words = WordList({"banned": rules.words.banned, "suspect": rules.words.suspect})
         self._allow = DomainSet(rules.body.link_domains.allow)
         self._deny = DomainSet(rules.body.link_domains.deny)
 
@@ -92,87 +89,76 @@ class CompiledRules:
         """Every rule the comment hits. An edit skips the rules about posting (account age, reply depth,
         duplicates): it was accepted once; its new body is checked like a new one."""
         hits: list[Hit] = []
-        if not draft.is_edit:
-            hits.extend(self._account(history, now))
-        hits.extend(self._premoderation(history))
-        if not draft.is_edit:
-            hits.extend(self._depth(draft.depth))
-        hits.extend(self.check_body(draft.body))
-        if not draft.is_edit:
-            hits.extend(self._duplicate(draft.body, history.recent_bodies, now))
+        if not draft.is_edit and self.rules.account.minimum_age_seconds:
+            self._account(hits, history.account_created_at, now)
+        if self.rules.premoderation.mode != "off":
+            self._premoderation(hits, history.approved_on_site)
+        if not draft.is_edit and draft.depth > self.rules.thread.max_depth:
+            self._depth(hits, draft.depth)
+        self._body(hits, draft.body)
+        if not draft.is_edit and history.recent_bodies and self.rules.duplicate.window_seconds:
+            self._duplicate(hits, draft.body, history.recent_bodies, now)
         return hits
 
     def check_body(self, body: str) -> list[Hit]:
         """The hits that depend on the body alone: length, links, capitals, words."""
-        hits = self._length(body)
-        folded = fold(body)
-        hits.extend(self._links(find_links(body, folded)))
-        hits.extend(self._caps(body))
-        hits.extend(self._words(body, folded))
+        hits: list[Hit] = []
+        self._body(hits, body)
         return hits
 
-    def _account(self, history: AuthorHistory, now: datetime) -> list[Hit]:
-        account = self.rules.account
-        if not account.minimum_age_seconds:
-            return []
-        age = (now - history.account_created_at).total_seconds()
-        if age >= account.minimum_age_seconds:
-            return []
-        wait = ceil(account.minimum_age_seconds - age)
-        return [
-            Hit(
-                "account.too_new",
-                account.action,
-                f"Your account is too new to comment on this site. You can comment in {duration(wait)}.",
-                {"account_age_seconds": int(age), "minimum_age_seconds": account.minimum_age_seconds},
-            )
-        ]
+    def _body(self, hits: list[Hit], body: str) -> None:
+        self._length(hits, body)
+        folded = fold(body)
+        if links := find_links(body, folded):
+            self._links(hits, links)
+        caps = self.rules.body.caps
+        if caps.max_ratio is not None and len(body) >= caps.min_letters:
+            self._caps(hits, body, caps.max_ratio)
+        if self._words and (matches := self._words.find(body, folded)):
+            self._word_hits(hits, matches)
 
-    def _premoderation(self, history: AuthorHistory) -> list[Hit]:
+    def _account(self, hits: list[Hit], created_at: datetime, now: datetime) -> None:
+        account = self.rules.account
+        age = (now - created_at).total_seconds()
+        if age < account.minimum_age_seconds:
+            wait = duration(ceil(account.minimum_age_seconds - age))
+            message = f"Your account is too new to comment on this site. You can comment in {wait}."
+            detail = {"account_age_seconds": int(age), "minimum_age_seconds": account.minimum_age_seconds}
+            hits.append(Hit("account.too_new", account.action, message, detail))
+
+    def _premoderation(self, hits: list[Hit], approved_on_site: int) -> None:
         premoderation = self.rules.premoderation
         if premoderation.mode == "all":
-            return [Hit("premoderation.all", "hold", "Comments here are checked by a moderator before they appear.")]
-        if premoderation.mode == "new_commenters" and (
-            history.approved_on_site < premoderation.approved_comments_needed
-        ):
-            return [
-                Hit(
-                    "premoderation.new_commenter",
-                    "hold",
-                    "Your first comments on this site are checked by a moderator before they appear.",
-                    {
-                        "approved_on_site": history.approved_on_site,
-                        "approved_comments_needed": premoderation.approved_comments_needed,
-                    },
-                )
-            ]
-        return []
+            message = "Comments here are checked by a moderator before they appear."
+            hits.append(Hit("premoderation.all", "hold", message))
+        elif approved_on_site < premoderation.approved_comments_needed:
+            message = "Your first comments on this site are checked by a moderator before they appear."
+            detail = {
+                "approved_on_site": approved_on_site,
+                "approved_comments_needed": premoderation.approved_comments_needed,
+            }
+            hits.append(Hit("premoderation.new_commenter", "hold", message, detail))
 
-    def _depth(self, depth: int) -> list[Hit]:
+    def _depth(self, hits: list[Hit], depth: int) -> None:
         max_depth = self.rules.thread.max_depth
-        if depth <= max_depth:
-            return []
         message = (
             "Replies are not allowed here."
             if max_depth == 0
             else "Replies can't be nested this deep here; reply to an earlier comment in the thread instead."
         )
-        return [Hit("thread.too_deep", "reject", message, {"depth": depth, "max_depth": max_depth})]
+        hits.append(Hit("thread.too_deep", "reject", message, {"depth": depth, "max_depth": max_depth}))
 
-    def _length(self, body: str) -> list[Hit]:
+    def _length(self, hits: list[Hit], body: str) -> None:
         limits, length = self.rules.body, len(body)
         if length < limits.min_length:
             message = f"Your comment is too short: write at least {limits.min_length} characters."
-            return [Hit("body.too_short", "reject", message, {"length": length, "min_length": limits.min_length})]
-        if length > limits.max_length:
+            hits.append(Hit("body.too_short", "reject", message, {"length": length, "min_length": limits.min_length}))
+        elif length > limits.max_length:
             message = f"Your comment is too long: {length} characters, the limit is {limits.max_length}."
-            return [Hit("body.too_long", "reject", message, {"length": length, "max_length": limits.max_length})]
-        return []
+            hits.append(Hit("body.too_long", "reject", message, {"length": length, "max_length": limits.max_length}))
 
-    def _links(self, links: list[Link]) -> list[Hit]:
-        if not links:
-            return []
-        body, hits = self.rules.body, []
+    def _links(self, hits: list[Hit], links: list[Link]) -> None:
+        body = self.rules.body
         if body.max_links is not None and len(links) > body.max_links:
             message = (
                 "Links are not allowed in comments here."
@@ -183,54 +169,38 @@ class CompiledRules:
             hits.append(Hit("link.too_many", body.max_links_action, message, detail))
         denied = [link for link in links if link.key in self._deny]
         outside = [link for link in links if self._allow and link.key not in self._allow and link not in denied]
-        action = body.link_domains.action
         for code, found in (("link.domain_denied", denied), ("link.domain_not_allowed", outside)):
             if found:
                 hosts = list(dict.fromkeys(link.host for link in found))
                 detail = {"domains": hosts, "links": [link.text for link in found]}
-                hits.append(Hit(code, action, _LINK_NOT_ALLOWED.format(", ".join(hosts)), detail))
-        return hits
+                message = _LINK_NOT_ALLOWED.format(", ".join(hosts))
+                hits.append(Hit(code, body.link_domains.action, message, detail))
 
-    def _caps(self, body: str) -> list[Hit]:
+    def _caps(self, hits: list[Hit], body: str, max_ratio: float) -> None:
         caps = self.rules.body.caps
-        if caps.max_ratio is None or len(body) < caps.min_letters:
-            return []
         upper, letters = _count_case(body)
-        if letters < caps.min_letters or upper <= caps.max_ratio * letters:
-            return []
-        ratio = round(upper / letters, 2)
-        detail = {"ratio": ratio, "max_ratio": caps.max_ratio, "letters": letters}
-        return [Hit("caps.shouting", caps.action, "Your comment is written mostly in capital letters.", detail)]
+        if letters >= caps.min_letters and upper > max_ratio * letters:
+            detail = {"ratio": round(upper / letters, 2), "max_ratio": max_ratio, "letters": letters}
+            hits.append(Hit("caps.shouting", caps.action, "Your comment is written mostly in capital letters.", detail))
 
-    def _words(self, body: str, folded: str) -> list[Hit]:
-        if not self._any_word.search(folded):
-            return []
-        hits = []
-        for code, action, words, message in (
-            ("words.banned", "reject", self._banned, "Your comment contains language that is not allowed here."),
-            ("words.suspect", "hold", self._suspect, "Your comment contains language a moderator needs to check."),
+    def _word_hits(self, hits: list[Hit], matches: list[TermMatch]) -> None:
+        for kind, action, message in (
+            ("banned", "reject", "Your comment contains language that is not allowed here."),
+            ("suspect", "hold", "Your comment contains language a moderator needs to check."),
         ):
-            if matches := words.find(body, folded):
-                hits.append(Hit(code, action, message, {"matches": [_match_detail(m) for m in matches]}))
-        return hits
+            if found := [_match_detail(m) for m in matches if m.kind == kind]:
+                hits.append(Hit(f"words.{kind}", action, message, {"matches": found}))
 
-    def _duplicate(self, body: str, recent: tuple[tuple[str, datetime], ...], now: datetime) -> list[Hit]:
+    def _duplicate(self, hits: list[Hit], body: str, recent: tuple[tuple[str, datetime], ...], now: datetime) -> None:
         window = self.rules.duplicate.window_seconds
-        if not window or not recent:
-            return []
-        key = _duplicate_key(body)
         since = now - timedelta(seconds=window)
+        key = _duplicate_key(body)
         for previous, at in recent:
             if at >= since and _duplicate_key(previous) == key:
-                return [
-                    Hit(
-                        "duplicate",
-                        self.rules.duplicate.action,
-                        "You already posted this comment a moment ago.",
-                        {"previous_at": at.isoformat(), "window_seconds": window},
-                    )
-                ]
-        return []
+                message = "You already posted this comment a moment ago."
+                detail = {"previous_at": at.isoformat(), "window_seconds": window}
+                hits.append(Hit("duplicate", self.rules.duplicate.action, message, detail))
+                return
 
 
 @lru_cache(maxsize=1024)  # an author's recent bodies come back on each of their next posts
@@ -259,7 +229,8 @@ def _match_detail(match: TermMatch) -> dict[str, Any]:
 
 
 def compile_rules(rules: RuleSet) -> CompiledRules:
-    """The compiled form of a rule set, cached by content (equal rule sets share one)."""
+    """The compiled form of a valid rule set, cached by content (equal rule sets share one). Compiling
+    takes milliseconds, up to about a second for the longest word lists allowed."""
     return _compile(msgspec.json.encode(rules))
 
 

@@ -23,6 +23,9 @@ Action = Literal["reject", "hold", "flag"]
 PremoderationMode = Literal["off", "new_commenters", "all"]
 ProfileField = Literal["display_name", "full_name", "country", "birth_year", "accepted_rules_version", "bio"]
 
+WORD_LISTS_MAX_CHARACTERS: Final = 20_000
+"""Banned and suspect entries together compile into one pattern, once per rule set (about 1 s at this size)."""
+
 # Toxicity thresholds per label out of the box; the toxicity model's evaluation sets them (docs/toxicity.md).
 DEFAULT_TOXICITY_THRESHOLDS: Final = {"toxicity": {"hold": 0.5, "reject": None}}
 
@@ -46,10 +49,10 @@ def _label_problem(label: str) -> str | None:
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 Positive = Annotated[int, msgspec.Meta(ge=1)]
 Fraction = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
-Term = Annotated[str, msgspec.Meta(min_length=1, max_length=200), Check(term_problem)]
+Term = Annotated[str, msgspec.Meta(min_length=1, max_length=100), Check(term_problem)]
 Domain = Annotated[str, msgspec.Meta(min_length=1, max_length=253), Check(domain_problem)]
 Label = Annotated[str, msgspec.Meta(min_length=1, max_length=64), Check(_label_problem)]
-WordList = Annotated[list[Term], msgspec.Meta(max_length=5000)]
+TermList = Annotated[list[Term], msgspec.Meta(max_length=5000)]
 DomainList = Annotated[list[Domain], msgspec.Meta(max_length=5000)]
 
 
@@ -107,9 +110,9 @@ class Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class Words(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    banned: WordList = msgspec.field(default_factory=list)
+    banned: TermList = msgspec.field(default_factory=list)
     """Words and phrases that reject a comment."""
-    suspect: WordList = msgspec.field(default_factory=list)
+    suspect: TermList = msgspec.field(default_factory=list)
     """Words and phrases that hold a comment for a moderator."""
 
 

@@ -13,7 +13,16 @@ from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 import msgspec
 
 from comments.domain.rules.links import domain_key
-from comments.domain.rules.schema import Body, Check, LinkDomains, RateLimits, RuleSet, Threshold, Words
+from comments.domain.rules.schema import (
+    WORD_LISTS_MAX_CHARACTERS,
+    Body,
+    Check,
+    LinkDomains,
+    RateLimits,
+    RuleSet,
+    Threshold,
+    Words,
+)
 from comments.domain.rules.words import term_key
 
 
@@ -181,6 +190,13 @@ def _link_domains(domains: LinkDomains) -> Iterator[_Problem]:
 
 
 def _words(words: Words) -> Iterator[_Problem]:
+    size = sum(map(len, words.banned)) + sum(map(len, words.suspect))
+    if size > WORD_LISTS_MAX_CHARACTERS:
+        yield _Problem(
+            ("banned", "suspect"),
+            "",
+            f"the banned and suspect lists hold {size:,} characters in all; at most {WORD_LISTS_MAX_CHARACTERS:,}",
+        )
     banned = {term_key(t) for t in words.banned}
     for i, term in enumerate(words.suspect):
         if term_key(term) in banned:

@@ -1,16 +1,18 @@
 """Whole-word matching of banned and suspect words and phrases, with the usual evasions built in.
 
-A term becomes one regular expression over the folded text (see normalise.py), compiled once per word
-list. Each letter matches itself or its leetspeak stand-ins (`i` matches `1 ! |`), may repeat (`idiooot`),
-and a word matches either written together or with every letter apart (`i d i o t`, `i.d.i.o.t`); words of
-a phrase may be separated by any run of spaces or punctuation. The term must start and end at a word
-boundary, so `ass` finds neither `classic` nor `assess`, and `cunt` not `Scunthorpe`. Mixed forms such as
-`s hit` are deliberately not matched: "it's hit" would otherwise read as a swear word.
+All terms become one regular expression over the folded text (see normalise.py), shaped as a trie and
+compiled once per rule set. Each letter matches itself or its leetspeak stand-ins (`i` matches `1 ! |`),
+may repeat (`idiooot`), and a word matches either written together or with every letter apart
+(`i d i o t`, `i.d.i.o.t`); words of a phrase may be separated by any run of spaces or punctuation. A term
+must start and end at a word boundary, so `ass` finds neither `classic` nor `assess`, and `cunt` not
+`Scunthorpe`. Mixed forms such as `s hit` are deliberately not matched: "it's hit" would otherwise read as
+a swear word.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +117,7 @@ def _render(step: _Step, *, first: bool) -> str:
 @dataclass(frozen=True, slots=True)
 class TermMatch:
     term: str  # the entry as the admin wrote it
+    kind: str  # the list it is on
     text: str  # what the body says there
     start: int  # offsets into the original body
     end: int
@@ -123,63 +126,64 @@ class TermMatch:
 @dataclass(frozen=True, slots=True)
 class _Term:
     entry: str
+    kind: str
     has_letters: bool  # digits alone then do not match it
 
 
 class WordList:
-    """A compiled word list: `find(body)` lists the whole-word matches of its terms in the body."""
+    """Word lists compiled into one pattern: `find(body)` lists the whole-word matches of their terms."""
 
     __slots__ = ("_pattern", "_terms")
 
-    def __init__(self, entries: list[str]) -> None:
-        terms: dict[str, _Term] = {}
-        paths: list[tuple[int, list[_Step]]] = []
-        for entry in entries:
-            key = term_key(entry)
-            if key and key not in terms:
-                paths.extend((len(terms), path) for path in _paths(term_words(entry)))
-                terms[key] = _Term(entry, bool(_LETTERISH.search(key)))
-        self._terms = list(terms.values())
-        self._pattern = _compile(paths)
+    def __init__(self, lists: Mapping[str, Sequence[str]]) -> None:
+        """`lists`: list name (e.g. banned, suspect) -> entries. An entry on two lists counts on the first."""
+        by_key: dict[str, _Term] = {}
+        paths: list[tuple[_Term, list[_Step]]] = []
+        for kind, entries in lists.items():
+            for entry in entries:
+                key = term_key(entry)
+                if key and key not in by_key:
+                    by_key[key] = _Term(entry, kind, bool(_LETTERISH.search(key)))
+                    paths.extend((by_key[key], path) for path in _paths(term_words(entry)))
+        self._terms = {f"t{n}": term for n, (term, _) in enumerate(paths)}  # group name -> its term
+        self._pattern = _compile([(name, steps) for name, (_, steps) in zip(self._terms, paths, strict=True)])
 
     def __bool__(self) -> bool:
         return bool(self._terms)
 
-    def search(self, folded: str) -> bool:
-        """Whether the folded text may hold a match (a quick test: `find` has the last word)."""
-        return self._pattern is not None and self._pattern.search(" " + folded) is not None
-
     def find(self, body: str, folded: str | None = None) -> list[TermMatch]:
-        """Matches in `body`; pass `folded=fold(body)` when the caller already has it."""
+        """Matches in `body`; pass `folded=fold(body)` when the caller already has it. Matches may overlap:
+        a phrase on one list can hold a word on another."""
         if self._pattern is None:
             return []
-        if folded is None:
-            folded = fold(body)
+        padded = " " + (fold(body) if folded is None else folded)
         found = []
-        for m in self._pattern.finditer(" " + folded):
-            term = self._terms[int(m.lastgroup[1:].partition("_")[0])]  # type: ignore[index]
+        position = 0
+        while (m := self._pattern.search(padded, position)) is not None:
+            position = m.start() + 1
+            term = self._terms[str(m.lastgroup)]
             # Digits alone are a number, not leetspeak: `455` is not `ass`.
             if term.has_letters and not _LETTERISH.search(m.group(), 1):
                 continue
             start, end = source_span(body, m.start(), m.end() - 1)  # less the separator and the space
-            found.append(TermMatch(term=term.entry, text=body[start:end], start=start, end=end))
+            found.append(TermMatch(term=term.entry, kind=term.kind, text=body[start:end], start=start, end=end))
         return found
 
 
-_Trie = dict[_Step | None, Any]  # a step -> the subtrie after it; None -> the name of the term ending here
+_Trie = dict[_Step | None, Any]  # a step -> the subtrie after it; None -> the group name of a term ending here
 
 
-def _compile(paths: list[tuple[int, list[_Step]]]) -> re.Pattern[str] | None:
+def _compile(paths: list[tuple[str, list[_Step]]]) -> re.Pattern[str] | None:
     """One pattern for all terms, shaped as a trie of their steps, so that a word start costs a few class
     tests per letter rather than one attempt per term. An empty named group marks where each term ends."""
     if not paths:
         return None
     root: _Trie = {}
-    for n, (term, steps) in enumerate(paths):
+    for name, steps in paths:
         node = root
         for step in steps:
             node = node.setdefault(step, {})
-        node.setdefault(None, f"t{term}_{n}")
+        node.setdefault(None, name)
     return re.compile(_BEFORE + _emit(root, first=True) + _AFTER)
 
 

@@ -20,7 +20,7 @@ from comments.domain.comments.cursor import decode_cursor, encode_cursor
 from comments.domain.comments.pipeline import ToxicityScorer, author_history, check_rate, clean_body, judge
 from comments.domain.rules import payloads as p
 from comments.domain.rules.backtest import BacktestRecord, backtest
-from comments.domain.rules.engine import AuthorHistory, Draft
+from comments.domain.rules.engine import AuthorHistory, Draft, compile_rules
 from comments.domain.rules.overrides import effective_rules
 from comments.domain.rules.schema import RuleSet
 from comments.domain.rules.validation import RuleSetInvalid, validate, validate_override
@@ -64,6 +64,8 @@ class RulesService:
             rules = validate(document)
         except RuleSetInvalid as exc:
             raise _invalid(exc) from exc
+        # Compile now, off the loop: big word lists take up to a second, which the first post would pay.
+        await anyio.to_thread.run_sync(compile_rules, rules)
         before = _document(site_rules(site))
         after = _document(rules)
         site.rules = after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,14 @@ def sqlalchemy_config(settings: Settings, *, pooled: bool = True) -> SQLAlchemyA
         )
     if settings.is_sqlite:
         settings.home.mkdir(parents=True, exist_ok=True)
+    # advanced-alchemy makes each config's state keys unique by probing key_1, key_2, ... recursively:
+    # fresh keys keep that O(1) when a process builds many configs (the test suite builds hundreds).
+    unique = uuid.uuid4().hex
     config = SQLAlchemyAsyncConfig(
         connection_string=url,
+        session_scope_key=f"_comments_db_session_{unique}",
+        engine_app_state_key=f"comments_db_engine_{unique}",
+        session_maker_app_state_key=f"comments_session_maker_{unique}",
         engine_config=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
         before_send_handler="autocommit",

@@ -28,7 +28,7 @@ import re
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -147,9 +147,7 @@ def _frame(texts: pd.Series, labels: Any, source: str, **extra: Any) -> pd.DataF
 
 def _split(frame: pd.DataFrame, recipe: Recipe, *, comments: bool) -> pd.DataFrame:
     test_fraction = recipe.test_fraction_comments if comments else recipe.test_fraction_tweets
-    rest, test = train_test_split(
-        frame, test_size=test_fraction, stratify=frame.label, random_state=recipe.seed
-    )
+    rest, test = train_test_split(frame, test_size=test_fraction, stratify=frame.label, random_state=recipe.seed)
     train, val = train_test_split(
         rest, test_size=recipe.validation_fraction, stratify=rest.label, random_state=recipe.seed
     )
@@ -226,9 +224,7 @@ class FrozenStates:
 
     def __init__(self, texts: list[str], model: Any, tokenizer: Any, recipe: Recipe, cache_dir: Path) -> None:
         self.frozen_layers = model.config.num_hidden_layers - recipe.layers
-        key = hashlib.sha256(
-            json.dumps([texts, self.frozen_layers, recipe.max_length]).encode()
-        ).hexdigest()[:16]
+        key = hashlib.sha256(json.dumps([texts, self.frozen_layers, recipe.max_length]).encode()).hexdigest()[:16]
         path = cache_dir / f"frozen-{key}.pt"
         if path.is_file():
             cached = torch.load(path)
@@ -372,9 +368,7 @@ def fine_tune(model: Any, frozen: FrozenStates, train: pd.DataFrame, val: pd.Dat
                 f"val_auc_{source}": roc_auc(val.label[val.source == source], val_scores[val.source == source])
                 for source in ("jigsaw", "wikipedia", "davidson")
             },
-            "val_civil_sentence_auc": roc_auc(
-                val.label[val.kind == "sentence"], val_scores[val.kind == "sentence"]
-            ),
+            "val_civil_sentence_auc": roc_auc(val.label[val.kind == "sentence"], val_scores[val.kind == "sentence"]),
         }
         history.append(metrics)
         print("  " + "  ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items()))
@@ -402,7 +396,9 @@ def tfidf_baseline(train: pd.DataFrame, val: pd.DataFrame, recipe: Recipe) -> tu
         pipeline = make_pipeline(
             make_union(
                 TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=200_000),
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True, max_features=300_000),
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True, max_features=300_000
+                ),
             ),
             LogisticRegression(C=c, max_iter=2000, random_state=recipe.seed),
         )
@@ -472,21 +468,15 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "comments-toxicity-cache")
     parser.add_argument("--report", type=Path, default=REPO / "docs" / "toxicity-eval.json")
-    parser.add_argument("--layers", type=int, default=Recipe.layers)
-    parser.add_argument("--epochs", type=int, default=Recipe.epochs)
-    parser.add_argument("--weight-tweet", type=float, default=Recipe.weight_tweet)
-    parser.add_argument("--weight-civil-sentence", type=float, default=Recipe.weight_civil_sentence)
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE", help="override a Recipe field"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
         "--validate-only", action="store_true", help="compare recipes on validation; touch nothing held out"
     )
     args = parser.parse_args()
-    recipe = Recipe(
-        layers=args.layers,
-        epochs=args.epochs,
-        weight_tweet=args.weight_tweet,
-        weight_civil_sentence=args.weight_civil_sentence,
-    )
+    recipe = _with_overrides(Recipe(), args.overrides)
     torch.set_num_threads(args.threads)
     print(f"recipe: {recipe}", flush=True)
 
@@ -516,7 +506,9 @@ def main() -> None:
         return
 
     _write_bundled(result["best"]["tensors"], recipe)
-    classifier = load_classifier(Settings(home=Path(tempfile.mkdtemp(prefix="comments-train-")), toxicity_threads=args.threads))
+    classifier = load_classifier(
+        Settings(home=Path(tempfile.mkdtemp(prefix="comments-train-")), toxicity_threads=args.threads)
+    )
 
     def detoxify_scores(frame: pd.DataFrame) -> np.ndarray:
         texts = frame.text.tolist()
@@ -579,12 +571,26 @@ def main() -> None:
         },
         training_seconds=training_seconds,
         data_sha256=file_hashes(args.data_dir),
-        split_rows=data.groupby(["split", "source", "kind"]).label.agg(["size", "sum"]).reset_index().to_dict("records"),
+        split_rows=data.groupby(["split", "source", "kind"])
+        .label.agg(["size", "sum"])
+        .reset_index()
+        .to_dict("records"),
     )
     args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(json.dumps(report, indent=2, default=float) + "\n", encoding="utf-8")
+    args.report.write_text(json.dumps(_json_safe(report), indent=2) + "\n", encoding="utf-8")
     _write_metadata(recipe, report)
     print_table(report)
+
+
+def _with_overrides(recipe: Recipe, overrides: list[str]) -> Recipe:
+    fields = asdict(recipe)
+    changes = {}
+    for override in overrides:
+        name, _, value = override.partition("=")
+        if name not in fields:
+            raise SystemExit(f"--set {override}: Recipe has no field {name!r}")
+        changes[name] = type(fields[name])(value)
+    return replace(recipe, **changes)
 
 
 def _write_bundled(tensors: dict[str, torch.Tensor], recipe: Recipe) -> None:
@@ -616,7 +622,20 @@ def _write_metadata(recipe: Recipe, report: dict[str, Any]) -> None:
         },
         "details": "docs/toxicity.md, docs/toxicity-eval.json; made by scripts/train_bundled_model.py",
     }
-    bundled.METADATA_FILE.write_text(json.dumps(metadata, indent=2, default=float) + "\n", encoding="utf-8")
+    bundled.METADATA_FILE.write_text(json.dumps(_json_safe(metadata), indent=2) + "\n", encoding="utf-8")
+
+
+def _json_safe(value: Any) -> Any:
+    """numpy numbers as Python ones, NaN (an AUC without both classes) as null."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 def print_table(report: dict[str, Any]) -> None:

@@ -23,9 +23,12 @@ from comments.domain.accounts.auth import BearerTokenMiddleware
 from comments.domain.accounts.controllers import AuthController, MeController
 from comments.domain.accounts.passwords import Passwords
 from comments.domain.comments.controllers import CommentController, ThreadController
+from comments.domain.moderation import WebhookWorker
+from comments.domain.moderation.routes import MODERATION_CONTROLLERS
 from comments.domain.rules.controllers import RulesController
 from comments.domain.sites.controllers import SiteController
 from comments.domain.system.controllers import SystemController
+from comments.domain.web import WebController, static_files_router, template_config
 from comments.errors import problem_details_map
 
 PUBLIC_PATHS = ["^/schema", "^/health$", "^/ready$"]
@@ -36,14 +39,17 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
     settings = settings or Settings.from_env()
     db = sqlalchemy_config(settings)
     scorer = toxicity if toxicity is not None else _toxicity_runner(settings)
+    webhooks = WebhookWorker(db.get_session)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         if scorer is not None and hasattr(scorer, "start"):
             scorer.start()  # loads the model in its own thread; /ready says when it is done
+        webhooks.start()  # sends the webhook outbox in the background
         try:
             yield
         finally:
+            await webhooks.stop()
             if scorer is not None and hasattr(scorer, "stop"):
                 await scorer.stop()
 
@@ -56,7 +62,11 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
             ThreadController,
             CommentController,
             RulesController,
+            *MODERATION_CONTROLLERS,
+            WebController,
+            static_files_router(),
         ],
+        template_config=template_config(),
         plugins=[
             SQLAlchemyPlugin(config=db),
             ProblemDetailsPlugin(
@@ -74,6 +84,7 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
                 "passwords": Passwords(settings),
                 "sqlalchemy_config": db,
                 "toxicity": scorer,
+                "webhooks": webhooks,
             }
         ),
         request_max_body_size=settings.max_request_body_bytes,

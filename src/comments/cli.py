@@ -170,26 +170,58 @@ def site_create(ctx: click.Context, slug: str, name: str, origins: tuple[str, ..
 @click.argument("role", type=click.Choice(["moderator", "admin"]))
 @click.pass_context
 def site_grant(ctx: click.Context, slug: str, email: str, role: str) -> None:
-    """Give the user with EMAIL the ROLE on site SLUG."""
-    from comments.db import Role, User
-    from comments.domain.accounts.emails import normalise_email
-    from comments.domain.sites.services import SiteService
-    from comments.errors import DomainError
+    """Give the user with EMAIL the ROLE on site SLUG (audited, as done by the operator)."""
+    from comments.db import Role
+    from comments.domain.moderation.members import MemberService
 
     async def work(session: AsyncSession) -> None:
-        sites = SiteService(session=session)
-        site_row = await sites.get_by_slug(slug)
-        user = await session.scalar(select(User).where(User.email == normalise_email(email)))
-        if user is None:
-            raise click.ClickException(f"No user with email {email}.")
-        await sites.grant(site_row, user.id, Role(role))
+        site_row, user = await _site_and_user(session, slug, email)
+        await MemberService(session=session).grant(site_row, user.id, Role(role), actor_id=None, note="comments CLI")
         await session.commit()
 
+    _run_site_command(ctx, work)
+    click.echo(f"{email} is now {role} of '{slug}'.")
+
+
+@site.command("revoke")
+@click.argument("slug")
+@click.argument("email")
+@click.pass_context
+def site_revoke(ctx: click.Context, slug: str, email: str) -> None:
+    """Take away the role of the user with EMAIL on site SLUG (audited, as done by the operator)."""
+    from comments.domain.moderation.members import MemberService
+
+    async def work(session: AsyncSession) -> bool:
+        site_row, user = await _site_and_user(session, slug, email)
+        revoked = await MemberService(session=session).revoke(site_row, user.id, actor_id=None, note="comments CLI")
+        await session.commit()
+        return revoked
+
+    if _run_site_command(ctx, work):
+        click.echo(f"{email} no longer has a role on '{slug}'.")
+    else:
+        click.echo(f"{email} had no role on '{slug}'.")
+
+
+async def _site_and_user(session: AsyncSession, slug: str, email: str) -> tuple[Any, Any]:
+    from comments.db import User
+    from comments.domain.accounts.emails import normalise_email
+    from comments.domain.sites.services import SiteService
+
+    site_row = await SiteService(session=session).get_by_slug(slug)
+    user = await session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    return site_row, user
+
+
+def _run_site_command(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from comments.errors import DomainError
+
     try:
-        _with_session(_settings(ctx), work)
+        return _with_session(_settings(ctx), work)
     except DomainError as exc:
         raise click.ClickException(_explain(exc)) from exc
-    click.echo(f"{email} is now {role} of '{slug}'.")
 
 
 @cli.group()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,15 @@ from comments.config import Settings
 from comments.domain.accounts.passwords import Passwords
 from comments.domain.accounts.services import UserService
 from comments.domain.comments.services import CommentService
+from comments.domain.moderation.auditlog import AuditLogService
+from comments.domain.moderation.claims import ClaimService
+from comments.domain.moderation.decisions import DecisionService
+from comments.domain.moderation.members import MemberService
+from comments.domain.moderation.queue import QueueService
+from comments.domain.moderation.reports import ReportService
+from comments.domain.moderation.sanctions import SanctionService
+from comments.domain.moderation.stats import ModerationStatsService
+from comments.domain.moderation.webhooks.services import WebhookService
 from comments.domain.rules.services import RulesService
 from comments.domain.sites.services import SiteService
 
@@ -47,6 +57,28 @@ Sites = NamedDependency[SiteService]
 Comments = NamedDependency[CommentService]
 Rules = NamedDependency[RulesService]
 DbSession = NamedDependency[AsyncSession]
+# moderation
+Queue = NamedDependency[QueueService]
+Claims = NamedDependency[ClaimService]
+Decisions = NamedDependency[DecisionService]
+Reports = NamedDependency[ReportService]
+Sanctions = NamedDependency[SanctionService]
+Members = NamedDependency[MemberService]
+AuditLog = NamedDependency[AuditLogService]
+ModerationStats = NamedDependency[ModerationStatsService]
+Webhooks = NamedDependency[WebhookService]
+
+MODERATION_SERVICES = {
+    "queue_service": QueueService,
+    "claims_service": ClaimService,
+    "decisions_service": DecisionService,
+    "reports_service": ReportService,
+    "sanctions_service": SanctionService,
+    "members_service": MemberService,
+    "audit_log_service": AuditLogService,
+    "moderation_stats_service": ModerationStatsService,
+    "webhooks_service": WebhookService,
+}
 
 
 async def provide_rules_service(db_session: NamedDependency[AsyncSession], state: State) -> RulesService:
@@ -61,4 +93,5 @@ def dependencies() -> dict[str, Any]:
         "sites_service": Provide(provide_sites_service),
         "comments_service": Provide(provide_comments_service),
         "rules_service": Provide(provide_rules_service),
+        **{name: Provide(create_service_provider(service)) for name, service in MODERATION_SERVICES.items()},
     }

@@ -57,6 +57,20 @@ class ThreadClosed(Conflict):
     code, title = "thread-closed", "This thread is closed"
 
 
+class StaleDecision(Conflict):
+    """A moderator decided on a comment whose state changed since they loaded it; `current` says how."""
+
+    code, title = "stale-decision", "This comment changed since you loaded it"
+
+
+class ClaimedByOther(Conflict):
+    code, title = "claimed", "Another moderator is working on this comment"
+
+
+class AlreadyReported(Conflict):
+    code, title = "already-reported", "You already reported this comment"
+
+
 class InvalidInput(DomainError):
     """Well-formed JSON that breaks a rule about its values; `errors` lists every problem by field."""
 

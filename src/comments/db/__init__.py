@@ -5,17 +5,21 @@ from comments.db.accounts import LoginFailure, Profile, RulesAcceptance, Session
 from comments.db.audit import AuditEntry
 from comments.db.base import metadata
 from comments.db.comments import Comment, CommentStatus, IdempotencyRecord
+from comments.db.moderation import Claim, DeliveryStatus, Report, Webhook, WebhookDelivery
 from comments.db.sites import Article, Membership, Role, Sanction, SanctionKind, Site
 
 __all__ = (
     "Article",
     "AuditEntry",
+    "Claim",
     "Comment",
     "CommentStatus",
+    "DeliveryStatus",
     "IdempotencyRecord",
     "LoginFailure",
     "Membership",
     "Profile",
+    "Report",
     "Role",
     "RulesAcceptance",
     "Sanction",
@@ -23,5 +27,7 @@ __all__ = (
     "SessionToken",
     "Site",
     "User",
+    "Webhook",
+    "WebhookDelivery",
     "metadata",
 )

@@ -29,6 +29,7 @@ from comments.domain.comments.pipeline import (
     clean_body,
     judge,
 )
+from comments.domain.moderation.hooks import comment_stored
 from comments.domain.rules import Draft, RuleSet
 from comments.domain.sites.rules import article_rules
 from comments.errors import Conflict, Forbidden, InvalidInput, NotFound, ProfileIncomplete
@@ -118,6 +119,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         if article.first_comment_at is None:
             article.first_comment_at = now
         await self.session.flush()
+        await comment_stored(self.session, comment, article)  # audit + webhook, in this transaction
         outcome = self._outcome(comment, article, user, rules)
         answer = (201, s.to_json(outcome))
         if idempotency_key:
@@ -156,6 +158,8 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         comment.edited_at = now
         comment.version += 1
         self._apply(comment, verdict)
+        await self.session.flush()
+        await comment_stored(self.session, comment, article)
         await self.session.commit()
         return self._outcome(comment, article, user, rules)
 

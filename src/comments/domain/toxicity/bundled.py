@@ -116,9 +116,7 @@ def _is_complete(target: Path, assembled: BundledCheckpoint, digest: str) -> boo
     return False
 
 
-def _assemble(
-    building: Path, *, final: BundledCheckpoint, digest: str, on_step: Callable[[str], None]
-) -> None:
+def _assemble(building: Path, *, final: BundledCheckpoint, digest: str, on_step: Callable[[str], None]) -> None:
     import torch
     from safetensors.torch import load_file
 

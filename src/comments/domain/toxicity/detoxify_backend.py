@@ -34,9 +34,7 @@ class DetoxifyClassifier:
             return []
         predicted = self.detoxify.predict(list(texts))
         # Detoxify squeezes its output: a list of one text gives a float per label, not a list.
-        columns = {
-            label: values if isinstance(values, list) else [values] for label, values in predicted.items()
-        }
+        columns = {label: values if isinstance(values, list) else [values] for label, values in predicted.items()}
         return [{label: float(columns[label][row]) for label in self.labels} for row in range(len(texts))]
 
 

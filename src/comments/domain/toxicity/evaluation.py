@@ -116,18 +116,14 @@ def evaluate(
             name: {
                 "threshold": threshold,
                 "recall": bootstrap(_bind(recall_at, threshold), y, s, **options).as_dict(),
-                "false_positive_rate": bootstrap(
-                    _bind(false_positive_rate_at, threshold), y, s, **options
-                ).as_dict(),
+                "false_positive_rate": bootstrap(_bind(false_positive_rate_at, threshold), y, s, **options).as_dict(),
             }
             for name, threshold in thresholds.items()
         },
     }
 
 
-def read_labeled(
-    path: Path, *, text_column: str | None = None, label_column: str | None = None
-) -> LabeledTexts:
+def read_labeled(path: Path, *, text_column: str | None = None, label_column: str | None = None) -> LabeledTexts:
     """Read texts and 0/1 labels from a CSV (header row) or a JSONL file (one object per line).
 
     Without explicit column names the first of TEXT_COLUMNS / LABEL_COLUMNS present is used.

@@ -100,19 +100,22 @@ class BatchingRunner:
         self._thread = threading.Thread(target=self._work, name="toxicity-runner", daemon=True)
         self._thread.start()
 
-    async def wait_ready(self, timeout: float | None = None) -> bool:
-        """Wait until the model has loaded or failed; True when ready."""
-        await asyncio.to_thread(self._settled.wait, timeout)
+    async def wait_ready(self, seconds: float | None = None) -> bool:
+        """Wait (at most `seconds`) until the model has loaded or failed; True when ready."""
+        await asyncio.to_thread(self._settled.wait, seconds)
         return self.state == "ready"
 
-    async def stop(self, timeout: float | None = None) -> None:
-        """Let the worker finish the batch in hand (waiting at most `timeout`, default the request
-        timeout: a hung model must not block shutdown), then fail whatever is still queued."""
+    async def stop(self, seconds: float | None = None) -> None:
+        """Let the worker finish the batch in hand, then fail whatever is still queued.
+
+        Waits at most `seconds` (default: the request timeout) for the worker: a hung model must not
+        block shutdown.
+        """
         thread, self._thread = self._thread, None
         if thread is None:
             return
         self._queue.put(_STOP)
-        await asyncio.to_thread(thread.join, self.timeout_seconds if timeout is None else timeout)
+        await asyncio.to_thread(thread.join, self.timeout_seconds if seconds is None else seconds)
         self.state = "stopped"
         self._fail_queued(ClassifierUnavailable("toxicity runner stopped"))
 

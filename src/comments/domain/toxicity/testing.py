@@ -10,6 +10,9 @@ from pathlib import Path
 
 from comments.domain.toxicity.classifier import Classifier
 
+TEST_MODEL_HOME = Path(tempfile.gettempdir()) / "comments-test-models"
+"""Where tests assemble the bundled model: kept between sessions (assembly is keyed and idempotent)."""
+
 DEFAULT_KEYWORDS: Mapping[str, tuple[str, ...]] = {
     "toxicity": ("idiot", "stupid", "moron", "hate you", "shut up", "kill"),
 }
@@ -69,4 +72,4 @@ def shared_bundled_classifier() -> Classifier:
     from comments.config import Settings
     from comments.domain.toxicity.detoxify_backend import load_classifier
 
-    return load_classifier(Settings(home=Path(tempfile.gettempdir()) / "comments-test-models"))
+    return load_classifier(Settings(home=TEST_MODEL_HOME))

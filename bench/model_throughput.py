@@ -1,0 +1,236 @@
+"""Raw toxicity-model throughput, load time and memory: fp32 against dynamic int8 (and bf16, for reference).
+
+    .venv/bin/python bench/model_throughput.py                 # bundled model, batches 1/8/32/64
+    .venv/bin/python bench/model_throughput.py --no-quality    # skip the held-out AUC (needs ../shared data)
+
+Each variant runs in its own process, so that load time and peak RSS are that variant's alone. Texts are
+synthetic comment-like sentences (word counts drawn like news comments: median ~25 words), sorted into
+batches as the runner would hand them over. With the shared data present, each variant also scores the
+held-out comment-style split of scripts/train_bundled_model.py to measure what quantisation costs in AUC.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+VARIANTS = ("fp32", "int8", "bf16")
+WORDS = [
+    "the",
+    "council",
+    "said",
+    "it",
+    "would",
+    "review",
+    "the",
+    "plan",
+    "after",
+    "residents",
+    "raised",
+    "concerns",
+    "about",
+    "traffic",
+    "and",
+    "noise",
+    "near",
+    "school",
+    "this",
+    "is",
+    "not",
+    "what",
+    "voters",
+    "were",
+    "promised",
+    "I",
+    "think",
+    "article",
+    "misses",
+    "point",
+    "about",
+    "costs",
+    "why",
+    "does",
+    "nobody",
+    "mention",
+    "taxes",
+    "a",
+    "good",
+    "read",
+    "thanks",
+    "for",
+    "reporting",
+    "on",
+    "local",
+    "issues",
+    "people",
+    "should",
+    "look",
+    "at",
+    "numbers",
+    "before",
+    "they",
+    "complain",
+    "mayor",
+    "budget",
+    "police",
+    "housing",
+    "rent",
+    "prices",
+    "bus",
+    "station",
+    "park",
+    "river",
+    "election",
+    "campaign",
+    "government",
+    "policy",
+    "health",
+    "hospital",
+    "teachers",
+    "students",
+    "workers",
+    "business",
+    "market",
+]
+
+
+def comment_like_texts(count: int, seed: int = 0) -> list[str]:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    lengths = np.clip(rng.lognormal(mean=3.2, sigma=0.7, size=count), 3, 200).astype(int)
+    return [" ".join(rng.choice(WORDS, size=n)).capitalize() + "." for n in lengths]
+
+
+def measure_variant(variant: str, home: Path, batch_sizes: list[int], repeats: int, quality: bool) -> dict:
+    """Runs in a child process: load, time score() per batch size, optionally score the held-out split."""
+    import torch
+
+    from comments.config import Settings
+    from comments.domain.toxicity.detoxify_backend import load_classifier
+
+    started = time.perf_counter()
+    classifier = load_classifier(Settings(home=home, toxicity_quantize=variant == "int8"))
+    if variant == "bf16":
+        classifier.detoxify.model.to(torch.bfloat16)
+    load_seconds = time.perf_counter() - started
+    classifier.score(comment_like_texts(8, seed=99))  # warm-up: first call allocates
+
+    rows = []
+    for batch_size in batch_sizes:
+        calls = max(repeats, 256 // batch_size)
+        texts = comment_like_texts(batch_size * calls, seed=batch_size)
+        timings = []
+        for call in range(calls):
+            batch = sorted(texts[call * batch_size : (call + 1) * batch_size], key=len)
+            begun = time.perf_counter()
+            classifier.score(batch)
+            timings.append(time.perf_counter() - begun)
+        median = statistics.median(timings)
+        rows.append(
+            {
+                "batch_size": batch_size,
+                "calls": calls,
+                "median_ms_per_batch": median * 1000,
+                "comments_per_second": batch_size / median,
+            }
+        )
+    result: dict[str, Any] = {
+        "variant": variant,
+        "model_id": classifier.model_id,
+        "torch_threads": torch.get_num_threads(),
+        "load_seconds": load_seconds,
+        "throughput": rows,
+    }
+    if quality:
+        result["held_out"] = held_out_auc(classifier)
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def held_out_auc(classifier: Any) -> dict[str, float]:
+    sys.path.insert(0, str(REPO / "scripts"))
+    import train_bundled_model as training
+
+    from comments.domain.toxicity.evaluation import roc_auc
+
+    data = training.load_data(training.DEFAULT_DATA_DIR, training.Recipe())
+    test = data[(data.split == "test") & data.source.isin(training.COMMENT_STYLE)]
+    texts = test.text.tolist()
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    scores = [0.0] * len(texts)
+    for start in range(0, len(order), 64):
+        chunk = order[start : start + 64]
+        for index, result in zip(chunk, classifier.score([texts[i] for i in chunk]), strict=True):
+            scores[index] = result[training.LABEL]
+    return {"rows": len(texts), "toxic": int(test.label.sum()), "roc_auc": roc_auc(test.label.to_numpy(), scores)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batch-sizes", default="1,8,32,64")
+    parser.add_argument("--repeats", type=int, default=20, help="Calls per batch size (at least 256 texts).")
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--quality", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--json", type=Path, help="Also write the results here.")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+
+    if args.child:
+        result = measure_variant(args.child, args.home, batch_sizes, args.repeats, args.quality)
+        print(json.dumps(result))
+        return
+
+    from comments.domain.toxicity.bundled import ensure_bundled_checkpoint
+
+    home = Path(tempfile.mkdtemp(prefix="comments-bench-"))
+    started = time.perf_counter()
+    ensure_bundled_checkpoint(home)
+    assembly_seconds = time.perf_counter() - started
+
+    results = []
+    for variant in args.variants.split(","):
+        command = [sys.executable, __file__, "--child", variant, "--home", str(home)]
+        command += ["--batch-sizes", args.batch_sizes, "--repeats", str(args.repeats)]
+        command += ["--quality" if args.quality else "--no-quality"]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        results.append(json.loads(output.strip().splitlines()[-1]))
+        print(f"measured {variant}", file=sys.stderr, flush=True)
+
+    print_table(results, assembly_seconds)
+    if args.json:
+        args.json.write_text(json.dumps({"assembly_seconds": assembly_seconds, "variants": results}, indent=2))
+
+
+def print_table(results: list[dict], assembly_seconds: float) -> None:
+    print(f"first-use assembly of the bundled checkpoint: {assembly_seconds:.1f}s")
+    print(f"{'variant':8} {'batch':>5} {'ms/batch':>9} {'comments/s':>11}")
+    for result in results:
+        for row in result["throughput"]:
+            print(
+                f"{result['variant']:8} {row['batch_size']:>5} {row['median_ms_per_batch']:>9.1f} "
+                f"{row['comments_per_second']:>11.1f}"
+            )
+    print(f"\n{'variant':8} {'load s':>7} {'peak RSS MiB':>13} {'held-out AUC':>13}  (threads)")
+    for result in results:
+        auc = result.get("held_out", {}).get("roc_auc")
+        auc_text = f"{auc:.4f}" if auc is not None else "-"
+        print(
+            f"{result['variant']:8} {result['load_seconds']:>7.2f} {result['peak_rss_mib']:>13.0f} "
+            f"{auc_text:>13}  ({result['torch_threads']})"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Reading a site's audit log: newest first, filtered, in keyset pages. (Writing is audit.record, in the
+transaction of the action it records; the table refuses updates and deletes.)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.db import AuditEntry, Profile, Role
+from comments.domain.accounts.services import CurrentUser
+from comments.domain.comments.cursor import decode_cursor, encode_cursor
+from comments.domain.moderation import schemas as s
+from comments.domain.moderation.access import site_for_staff
+
+
+class AuditLogService(SQLAlchemyAsyncRepositoryService[AuditEntry]):
+    class Repo(SQLAlchemyAsyncRepository[AuditEntry]):
+        model_type = AuditEntry
+
+    repository_type = Repo
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.repository.session
+
+    async def entries(
+        self,
+        slug: str,
+        user: CurrentUser,
+        *,
+        actor: UUID | None = None,
+        target_user: UUID | None = None,
+        comment: UUID | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> s.AuditPage:
+        """`action` is exact (`comment.rejected`) or, ending with a dot, a prefix (`user.`)."""
+        site = await site_for_staff(self.session, slug, user, Role.MODERATOR)
+        query = (
+            select(AuditEntry, Profile.display_name)
+            .outerjoin(Profile, Profile.user_id == AuditEntry.actor_id)
+            .where(AuditEntry.site_id == site.id)
+        )
+        if actor is not None:
+            query = query.where(AuditEntry.actor_id == actor)
+        if target_user is not None:
+            query = query.where(AuditEntry.target_user_id == target_user)
+        if comment is not None:
+            query = query.where(AuditEntry.comment_id == comment)
+        if action:
+            query = query.where(
+                AuditEntry.action.startswith(action, autoescape=True)
+                if action.endswith(".")
+                else AuditEntry.action == action
+            )
+        if since is not None:
+            query = query.where(AuditEntry.created_at >= since)
+        if until is not None:
+            query = query.where(AuditEntry.created_at < until)
+        if cursor:
+            pos = decode_cursor(cursor)
+            query = query.where(
+                or_(
+                    AuditEntry.created_at < pos.created_at,
+                    and_(AuditEntry.created_at == pos.created_at, AuditEntry.id < pos.id),
+                )
+            )
+        rows = (
+            await self.session.execute(
+                query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit + 1)
+            )
+        ).all()
+        more, rows = len(rows) > limit, rows[:limit]
+        last = rows[-1][0] if rows else None
+        return s.AuditPage(
+            items=[self._view(entry, name) for entry, name in rows],
+            next_cursor=encode_cursor(last.created_at, last.id) if more and last else None,
+        )
+
+    def _view(self, entry: AuditEntry, actor_name: str | None) -> s.AuditEntry:
+        return s.AuditEntry(
+            id=entry.id,
+            at=entry.created_at,
+            action=entry.action,
+            actor=s.AuditActor(id=entry.actor_id, display_name=actor_name) if entry.actor_id else None,
+            target_user_id=entry.target_user_id,
+            comment_id=entry.comment_id,
+            article_id=entry.article_id,
+            before=entry.before,
+            after=entry.after,
+            reason=entry.reason,
+            note=entry.note,
+        )

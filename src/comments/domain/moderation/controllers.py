@@ -1,0 +1,187 @@
+"""Moderators' routes: the queue and its counts, claims, decisions (single and bulk), the audit log, stats;
+and the readers' report route. Who may call what is in docs/moderation.md."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from litestar import Controller, Request, delete, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from comments.deps import AuditLog, Claims, Decisions, ModerationStats, Queue, Reports, Users
+from comments.domain.accounts.auth import requires_login
+from comments.domain.accounts.services import CurrentUser
+from comments.domain.moderation import schemas as s
+from comments.domain.moderation.guards import requires_site_moderator, requires_staff
+from comments.domain.moderation.queue_query import Sort
+
+Cursor = Annotated[str | None, QueryParameter(max_length=300)]
+Label = Annotated[str, QueryParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Score = Annotated[float | None, QueryParameter(ge=0.0, le=1.0)]
+Code = Annotated[str | None, QueryParameter(max_length=64)]
+
+
+class QueueController(Controller):
+    """A site's moderators (admins and superadmins included)."""
+
+    path = "/api/v1/sites/{site:str}/moderation"
+    tags = ["moderation"]
+    guards = [requires_site_moderator]
+
+    @get("/queue", operation_id="ListModerationQueue")
+    async def list_queue(
+        self,
+        site: FromPath[str],
+        queue_service: Queue,
+        request: Request[CurrentUser, Any, Any],
+        article: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        reason: Code = None,
+        label: Label = "toxicity",
+        min_score: Score = None,
+        max_score: Score = None,
+        reported: Annotated[bool, QueryParameter()] = False,
+        author: Annotated[UUID | None, QueryParameter()] = None,
+        sort: Annotated[Sort, QueryParameter()] = "oldest",
+        cursor: Cursor = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> s.QueuePage:
+        """Comments waiting for a decision: held (any reason), flagged, and published ones whose reports
+        reached the site's threshold. Sorts: oldest (default), toxicity (the `label` score, highest first),
+        reports (most first). Filters: article, reason code, `label` score range, reported only, author."""
+        return await queue_service.list_queue(
+            site,
+            request.user,
+            article=article,
+            reason=reason,
+            label=label,
+            min_score=min_score,
+            max_score=max_score,
+            reported_only=reported,
+            author=author,
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+        )
+
+    @get("/queue/counts", operation_id="CountModerationQueue")
+    async def count_queue(
+        self, site: FromPath[str], queue_service: Queue, request: Request[CurrentUser, Any, Any]
+    ) -> s.QueueCounts:
+        """How many items wait, in all and per reason (for the tabs)."""
+        return await queue_service.counts(site, request.user)
+
+    @post("/decisions", operation_id="DecideInBulk", status_code=200)
+    async def decide_many(
+        self,
+        site: FromPath[str],
+        data: JSONBody[s.BulkDecisionCreate],
+        decisions_service: Decisions,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.BulkOutcome:
+        """The same decision on up to 100 comments of this site, each with the version you saw; a result
+        per comment (200, or the 404/409 it would have had alone)."""
+        return await decisions_service.decide_many(site, data, request.user)
+
+    @get("/log", operation_id="ListAuditLog")
+    async def list_log(
+        self,
+        site: FromPath[str],
+        audit_log_service: AuditLog,
+        request: Request[CurrentUser, Any, Any],
+        actor: Annotated[UUID | None, QueryParameter()] = None,
+        target_user: Annotated[UUID | None, QueryParameter()] = None,
+        comment: Annotated[UUID | None, QueryParameter()] = None,
+        action: Code = None,
+        since: Annotated[datetime | None, QueryParameter()] = None,
+        until: Annotated[datetime | None, QueryParameter()] = None,
+        cursor: Cursor = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> s.AuditPage:
+        """The append-only audit log, newest first. `action` is exact, or a prefix when it ends with a dot."""
+        return await audit_log_service.entries(
+            site,
+            request.user,
+            actor=actor,
+            target_user=target_user,
+            comment=comment,
+            action=action,
+            since=since,
+            until=until,
+            cursor=cursor,
+            limit=limit,
+        )
+
+    @get("/stats", operation_id="GetModerationStats")
+    async def get_stats(
+        self,
+        site: FromPath[str],
+        moderation_stats_service: ModerationStats,
+        request: Request[CurrentUser, Any, Any],
+        since: Annotated[datetime | None, QueryParameter()] = None,
+        bucket: Annotated[Literal["hour", "day"] | None, QueryParameter()] = None,
+    ) -> s.Stats:
+        """Queue depth now and over time, time to decision (median, p90), decisions by reason, and per
+        toxicity label the precision and recall of the auto-hold against moderators' decisions."""
+        return await moderation_stats_service.stats(site, request.user, since=since, bucket=bucket)
+
+
+class ModeratedCommentController(Controller):
+    """Moderators of the comment's site; for anyone else who moderates, the comment does not exist (404)."""
+
+    path = "/api/v1/moderation/comments/{comment_id:uuid}"
+    tags = ["moderation"]
+    guards = [requires_staff]
+
+    @post("/claim", operation_id="ClaimComment", status_code=200)
+    async def claim(
+        self,
+        comment_id: FromPath[UUID],
+        claims_service: Claims,
+        request: Request[CurrentUser, Any, Any],
+        data: JSONBody[s.ClaimCreate | None] = None,
+    ) -> s.ClaimView:
+        """Work on this comment for `minutes` (default 5, at most 30); claiming again extends your claim.
+        409 while another moderator's claim lasts."""
+        minutes = data.minutes if data is not None else s.ClaimCreate().minutes
+        return await claims_service.claim(comment_id, request.user, minutes)
+
+    @delete("/claim", operation_id="ReleaseClaim", status_code=204)
+    async def release(
+        self, comment_id: FromPath[UUID], claims_service: Claims, request: Request[CurrentUser, Any, Any]
+    ) -> None:
+        """Give your claim back (admins may release anyone's)."""
+        await claims_service.release(comment_id, request.user)
+
+    @post("/decision", operation_id="DecideComment", status_code=200)
+    async def decide(
+        self,
+        comment_id: FromPath[UUID],
+        data: JSONBody[s.DecisionCreate],
+        decisions_service: Decisions,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.DecisionOutcome:
+        """Approve or reject (with a reason code). Send the version you saw: if the comment changed since,
+        409 with its current state. Repeating your own decision changes nothing and answers 200."""
+        return await decisions_service.decide(comment_id, data, request.user)
+
+
+class ReportController(Controller):
+    """Logged-in readers with complete personal details."""
+
+    path = "/api/v1/comments/{comment_id:uuid}/reports"
+    tags = ["comments"]
+    guards = [requires_login]
+
+    @post("/", operation_id="ReportComment")
+    async def report(
+        self,
+        comment_id: FromPath[UUID],
+        data: JSONBody[s.ReportCreate],
+        reports_service: Reports,
+        users_service: Users,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.ReportReceipt:
+        """Report a published comment (once per comment; rate-limited, 429 with Retry-After)."""
+        return await reports_service.report(comment_id, data, request.user, users_service)

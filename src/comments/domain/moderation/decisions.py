@@ -1,0 +1,275 @@
+"""Moderators' decisions: approve or reject a comment, one at a time or in bulk.
+
+Race-safe on both databases: the change is one `UPDATE ... WHERE id = :id AND version = :seen`, so of two
+moderators deciding on the same version exactly one wins and the other gets 409 with the current state.
+Idempotent: repeating your own decision (a retry after a lost answer) answers 200 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.db import AuditEntry, Claim, Comment, CommentStatus, Report, Role, Site
+from comments.domain.accounts.services import CurrentUser
+from comments.domain.audit import record
+from comments.domain.moderation import schemas as s
+from comments.domain.moderation.access import comment_for_moderator, comment_on_site, site_for_staff
+from comments.domain.moderation.claims import refuse_if_claimed_by_other
+from comments.domain.moderation.codes import (
+    REPORTED,
+    approved_reason,
+    pipeline_reasons,
+    rejected_reason,
+    toxicity_labels,
+    with_outcome,
+)
+from comments.domain.moderation.webhooks import enqueue_comment_event
+from comments.domain.sites.rules import site_rules
+from comments.errors import Conflict, DomainError, InvalidInput, StaleDecision
+
+ACTIONS = {
+    "approve": ("comment.approved", CommentStatus.PUBLISHED),
+    "reject": ("comment.rejected", CommentStatus.REJECTED),
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def check_decision(action: str, reason_code: str | None, note: str | None) -> None:
+    errors = []
+    if action == "reject" and reason_code is None:
+        errors.append({"pointer": "/reason_code", "message": "Say why the comment is rejected."})
+    if action == "approve" and reason_code is not None:
+        errors.append({"pointer": "/reason_code", "message": "Reason codes are for rejections."})
+    if reason_code == "other" and not (note or "").strip():
+        errors.append({"pointer": "/note", "message": "With reason 'other', explain in a note."})
+    if errors:
+        raise InvalidInput("The decision is not complete.", errors=errors)
+
+
+async def open_report_count(session: AsyncSession, comment_id: UUID) -> int:
+    return (
+        await session.scalar(select(func.count()).where(Report.comment_id == comment_id, Report.resolved_at.is_(None)))
+    ) or 0
+
+
+def state_of(comment: Comment, open_reports: int) -> s.CommentState:
+    return s.CommentState(
+        id=comment.id,
+        status=str(comment.status),  # type: ignore[arg-type]
+        version=comment.version,
+        flagged=comment.flagged,
+        open_reports=open_reports,
+    )
+
+
+async def _queued_at(session: AsyncSession, comment: Comment, site: Site, open_reports: int) -> datetime | None:
+    """When the comment entered the queue (for time-to-decision): when it was held or flagged, or when its
+    reports reached the threshold."""
+    reported = open_reports > 0 and (
+        comment.status == CommentStatus.PUBLISHED or any(r.get("code") == REPORTED for r in comment.reasons or [])
+    )
+    if reported:
+        threshold = site_rules(site).reports.threshold
+        at = await session.scalar(
+            select(Report.created_at)
+            .where(Report.comment_id == comment.id, Report.resolved_at.is_(None))
+            .order_by(Report.created_at)
+            .offset(min(threshold, open_reports) - 1)
+            .limit(1)
+        )
+        if at is not None:
+            return at
+    if comment.status == CommentStatus.HELD or comment.flagged:
+        return comment.edited_at or comment.created_at
+    return None
+
+
+async def _is_replay(
+    session: AsyncSession, comment: Comment, action: str, reason_code: str | None, user: CurrentUser
+) -> bool:
+    """The last decision on the comment is this very one, by this moderator: a retried request."""
+    last = await session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.comment_id == comment.id, AuditEntry.action.in_([a for a, _ in ACTIONS.values()]))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    )
+    return (
+        last is not None
+        and last.actor_id == user.id
+        and last.action == ACTIONS[action][0]
+        and last.reason == reason_code
+    )
+
+
+async def apply_decision(
+    session: AsyncSession,
+    site: Site,
+    comment: Comment,
+    *,
+    action: str,
+    seen_version: int,
+    reason_code: str | None,
+    note: str | None,
+    user: CurrentUser,
+    respect_claims: bool = True,
+) -> s.DecisionOutcome:
+    """Decide in the caller's transaction (the caller commits): the comment, its reports, its claim, the
+    audit entry and the webhook event change together."""
+    now = utcnow()
+    audit_action, target = ACTIONS[action]
+    open_reports = await open_report_count(session, comment.id)
+    if comment.status == CommentStatus.DELETED:
+        raise Conflict(
+            "The author removed this comment.", code="comment-deleted", current=_builtins(comment, open_reports)
+        )
+    if seen_version != comment.version:
+        if comment.status == target and await _is_replay(session, comment, action, reason_code, user):
+            return s.DecisionOutcome(action=action, changed=False, comment=state_of(comment, open_reports))  # type: ignore[arg-type]
+        raise _stale(comment, open_reports)
+    if respect_claims:
+        await refuse_if_claimed_by_other(session, comment.id, user, now)
+    if comment.status == target and not comment.flagged and open_reports == 0:
+        return s.DecisionOutcome(action=action, changed=False, comment=state_of(comment, open_reports))  # type: ignore[arg-type]
+    queued_at = await _queued_at(session, comment, site, open_reports)
+    before = {
+        "status": str(comment.status),
+        "version": comment.version,
+        "flagged": comment.flagged,
+        "open_reports": open_reports,
+        "queued_at": queued_at.isoformat() if queued_at else None,
+        "auto_status": str(comment.auto_status) if comment.auto_status else None,
+        "reason_codes": sorted({r.get("code") for r in pipeline_reasons(comment.reasons)}),
+        "toxicity_labels": toxicity_labels(comment.reasons),
+        "scores": comment.scores,
+    }
+    outcome = approved_reason() if action == "approve" else rejected_reason(reason_code or "other")
+    changed = await session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.version == seen_version)
+        .values(
+            status=target,
+            flagged=False,
+            reasons=with_outcome(comment.reasons or [], outcome),
+            version=Comment.version + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # another moderator's decision committed first
+        await session.refresh(comment)
+        if comment.status == target and await _is_replay(session, comment, action, reason_code, user):
+            return s.DecisionOutcome(action=action, changed=False, comment=state_of(comment, 0))  # type: ignore[arg-type]
+        raise _stale(comment, await open_report_count(session, comment.id))
+    await session.execute(
+        update(Report)
+        .where(Report.comment_id == comment.id, Report.resolved_at.is_(None))
+        .values(resolved_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(delete(Claim).where(Claim.comment_id == comment.id))
+    await session.refresh(comment)
+    record(
+        session,
+        site_id=site.id,
+        action=audit_action,
+        actor_id=user.id,
+        target_user_id=comment.author_id,
+        comment_id=comment.id,
+        article_id=comment.article_id,
+        before=before,
+        after={"status": str(target), "version": comment.version},
+        reason=reason_code,
+        note=note,
+    )
+    decision = {"action": action, "reason_code": reason_code, "moderator_id": user.id}
+    await enqueue_comment_event(session, comment, extra={"decision": decision})
+    return s.DecisionOutcome(action=action, changed=True, comment=state_of(comment, 0))  # type: ignore[arg-type]
+
+
+def _builtins(comment: Comment, open_reports: int) -> dict[str, Any]:
+    return msgspec.to_builtins(state_of(comment, open_reports))
+
+
+def _stale(comment: Comment, open_reports: int) -> StaleDecision:
+    return StaleDecision(
+        f"The comment changed since you loaded it: it is now {comment.status} (version {comment.version}). "
+        "Look at it again before deciding.",
+        current=_builtins(comment, open_reports),
+    )
+
+
+class DecisionService(SQLAlchemyAsyncRepositoryService[Comment]):
+    class Repo(SQLAlchemyAsyncRepository[Comment]):
+        model_type = Comment
+
+    repository_type = Repo
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.repository.session
+
+    async def decide(self, comment_id: UUID, data: s.DecisionCreate, user: CurrentUser) -> s.DecisionOutcome:
+        check_decision(data.action, data.reason_code, data.note)
+        comment, site = await comment_for_moderator(self.session, comment_id, user)
+        outcome = await apply_decision(
+            self.session,
+            site,
+            comment,
+            action=data.action,
+            seen_version=data.version,
+            reason_code=data.reason_code,
+            note=data.note,
+            user=user,
+        )
+        await self.session.commit()
+        return outcome
+
+    async def decide_many(self, slug: str, data: s.BulkDecisionCreate, user: CurrentUser) -> s.BulkOutcome:
+        """The same decision on many comments of one site; each gets its own result (200, 404, 409) and
+        the ones that succeed are committed together."""
+        check_decision(data.action, data.reason_code, data.note)
+        site = await site_for_staff(self.session, slug, user, Role.MODERATOR)
+        results = []
+        for item in data.items:
+            try:
+                comment = await comment_on_site(self.session, item.id, site)
+                outcome = await apply_decision(
+                    self.session,
+                    site,
+                    comment,
+                    action=data.action,
+                    seen_version=item.version,
+                    reason_code=data.reason_code,
+                    note=data.note,
+                    user=user,
+                )
+            except DomainError as exc:
+                current = exc.extra.get("current")
+                results.append(
+                    s.BulkResult(
+                        id=item.id,
+                        ok=False,
+                        status=exc.status_code,
+                        problem=f"/problems/{exc.code}",
+                        detail=exc.detail,
+                        comment=msgspec.convert(current, s.CommentState) if current else None,
+                    )
+                )
+                continue
+            results.append(
+                s.BulkResult(id=item.id, ok=True, status=200, changed=outcome.changed, comment=outcome.comment)
+            )
+        await self.session.commit()
+        return s.BulkOutcome(decided=sum(1 for r in results if r.changed), results=results)

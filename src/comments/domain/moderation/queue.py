@@ -1,0 +1,136 @@
+"""The moderation queue of a site: held comments, flagged ones, and published ones whose open reports
+reached the site's threshold; filtered, sorted, in keyset pages; and the counts behind the tabs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.db import Article, Comment, CommentStatus, Role
+from comments.domain.accounts.services import CurrentUser
+from comments.domain.moderation import schemas as s
+from comments.domain.moderation.access import site_for_staff
+from comments.domain.moderation.queue_items import build_items
+from comments.domain.moderation.queue_query import (
+    QueueFilter,
+    Sort,
+    decode_position,
+    encode_position,
+    open_reports,
+    ordered_page,
+    queue_select,
+    queued_ids,
+    reason_counts,
+    sort_key,
+)
+from comments.domain.sites.rules import site_rules
+from comments.errors import NotFound
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class QueueService(SQLAlchemyAsyncRepositoryService[Comment]):
+    class Repo(SQLAlchemyAsyncRepository[Comment]):
+        model_type = Comment
+
+    repository_type = Repo
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.repository.session
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    async def list_queue(
+        self,
+        slug: str,
+        user: CurrentUser,
+        *,
+        article: str | None = None,
+        reason: str | None = None,
+        label: str = "toxicity",
+        min_score: float | None = None,
+        max_score: float | None = None,
+        reported_only: bool = False,
+        author: UUID | None = None,
+        sort: Sort = "oldest",
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> s.QueuePage:
+        site = await site_for_staff(self.session, slug, user, Role.MODERATOR)
+        threshold = site_rules(site).reports.threshold
+        article_id = None
+        if article is not None:
+            article_id = await self.session.scalar(
+                select(Article.id).where(Article.site_id == site.id, Article.external_id == article)
+            )
+            if article_id is None:
+                raise NotFound(f"There is no article '{article}' on site '{site.slug}'.")
+        where = QueueFilter(
+            article_id=article_id,
+            reason=reason,
+            label=label,
+            min_score=min_score,
+            max_score=max_score,
+            reported_only=reported_only,
+            author_id=author,
+        )
+        query, reports = queue_select(self.dialect, site.id, threshold, where)
+        position = decode_position(cursor, sort) if cursor else None
+        key = sort_key(sort, label, reports)
+        rows = (await self.session.execute(ordered_page(query, key, position, limit + 1))).all()
+        more, rows = len(rows) > limit, rows[:limit]
+        now = utcnow()
+        items = await build_items(
+            self.session,
+            site.id,
+            [(row[0], row[1]) for row in rows],
+            viewer_id=user.id,
+            threshold=threshold,
+            now=now,
+        )
+        next_cursor = None
+        if more and rows:
+            last = rows[-1]
+            next_cursor = encode_position(
+                sort, float(last[2]) if key is not None else None, last[0].created_at, last[0].id
+            )
+        return s.QueuePage(items=items, next_cursor=next_cursor, sort=sort)
+
+    async def counts(self, slug: str, user: CurrentUser) -> s.QueueCounts:
+        site = await site_for_staff(self.session, slug, user, Role.MODERATOR)
+        threshold = site_rules(site).reports.threshold
+        ids = queued_ids(site.id, threshold)
+        reports = open_reports(site.id)
+        reported = func.coalesce(reports.c.n, 0) >= threshold
+        total, held, flagged, over = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    func.sum(case((Comment.status == CommentStatus.HELD, 1), else_=0)),
+                    func.sum(case(((Comment.status == CommentStatus.PUBLISHED) & Comment.flagged, 1), else_=0)),
+                    func.sum(case((reported, 1), else_=0)),
+                )
+                .select_from(Comment)
+                .join(ids, ids.c.id == Comment.id)
+                .outerjoin(reports, reports.c.comment_id == Comment.id)
+                .where(Comment.status.in_((CommentStatus.HELD, CommentStatus.PUBLISHED)))
+            )
+        ).one()
+        by_reason = dict((await self.session.execute(reason_counts(self.dialect, site.id, threshold))).tuples().all())
+        return s.QueueCounts(
+            total=total or 0,
+            held=held or 0,
+            reported=over or 0,
+            flagged=flagged or 0,
+            by_reason={code: n for code, n in by_reason.items() if code},
+        )

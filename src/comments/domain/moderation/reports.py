@@ -1,0 +1,154 @@
+"""Reader reports. A reader with a complete profile reports a published comment once, within a rate limit;
+when a comment's open reports reach the site's threshold it enters the moderation queue, and is hidden
+meanwhile when the site's rules say so (it becomes held, with a `reported` reason its author sees)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Final
+from uuid import UUID
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.db import Comment, CommentStatus, Report, Site
+from comments.domain.accounts.services import CurrentUser, UserService
+from comments.domain.audit import record
+from comments.domain.comments.pipeline import check_sanctions
+from comments.domain.moderation import schemas as s
+from comments.domain.moderation.codes import reported_reason, with_outcome
+from comments.domain.moderation.decisions import open_report_count
+from comments.domain.moderation.webhooks import enqueue_comment_event
+from comments.domain.sites.rules import site_rules
+from comments.errors import AlreadyReported, Forbidden, InvalidInput, NotFound, ProfileIncomplete, RateLimited
+
+REPORT_LIMITS: Final = ((timedelta(minutes=1), 5), (timedelta(hours=1), 30))
+"""Reports one reader may file per window: enough for a bad thread, too few to brigade."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReportService(SQLAlchemyAsyncRepositoryService[Report]):
+    class Repo(SQLAlchemyAsyncRepository[Report]):
+        model_type = Report
+
+    repository_type = Repo
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.repository.session
+
+    async def report(
+        self, comment_id: UUID, data: s.ReportCreate, reader: CurrentUser, users: UserService
+    ) -> s.ReportReceipt:
+        if data.reason == "other" and not (data.note or "").strip():
+            raise InvalidInput(
+                "Say what is wrong with the comment.",
+                errors=[{"pointer": "/note", "message": "With reason 'other', explain in a note."}],
+            )
+        # On PostgreSQL the row lock serialises reports on one comment, so exactly one of them sees the
+        # count reach the threshold (SQLite serialises writers anyway).
+        row = (
+            await self.session.execute(
+                select(Comment, Site)
+                .join(Site, Site.id == Comment.site_id)
+                .where(Comment.id == comment_id)
+                .with_for_update(of=Comment)
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound("There is no such comment.")
+        comment, site = row
+        if comment.author_id == reader.id:
+            raise Forbidden("You cannot report your own comment.", code="own-comment")
+        if comment.status != CommentStatus.PUBLISHED:
+            raise NotFound("There is no such comment.")
+        _, profile, _ = await users.eligibility(reader.id, site)
+        if not profile.complete:
+            raise ProfileIncomplete(
+                "Complete your personal details to report comments.", missing_fields=list(profile.missing_fields)
+            )
+        now = utcnow()
+        await check_sanctions(self.session, reader.id, site, now)
+        await self._check_rate(reader.id, now)
+        if await self.exists(Report.comment_id == comment.id, Report.reporter_id == reader.id):
+            raise AlreadyReported("You already reported this comment; moderators will look at it.")
+        report = Report(
+            comment_id=comment.id, site_id=site.id, reporter_id=reader.id, reason=data.reason, note=data.note
+        )
+        self.session.add(report)
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:  # the same reader's concurrent duplicate
+            await self.session.rollback()
+            raise AlreadyReported("You already reported this comment; moderators will look at it.") from exc
+        await self._on_report(site, comment, report)
+        await self.session.commit()
+        return s.ReportReceipt(
+            id=report.id, comment_id=comment.id, reason=report.reason, note=report.note, created_at=report.created_at
+        )
+
+    async def _check_rate(self, reader_id: UUID, now: datetime) -> None:
+        for window, limit in REPORT_LIMITS:
+            count, oldest = (
+                await self.session.execute(
+                    select(func.count(), func.min(Report.created_at)).where(
+                        Report.reporter_id == reader_id, Report.created_at > now - window
+                    )
+                )
+            ).one()
+            if count >= limit:
+                retry_after = (oldest + window - now).total_seconds()
+                raise RateLimited(
+                    "You are reporting too often. Try again a little later.", retry_after=int(retry_after) + 1
+                )
+
+    async def _on_report(self, site: Site, comment: Comment, report: Report) -> None:
+        rules = site_rules(site).reports
+        open_reports = await open_report_count(self.session, comment.id)
+        reached = open_reports == rules.threshold
+        if reached:
+            hide = rules.hide_when_reported
+            if hide:
+                await self.session.execute(
+                    update(Comment)
+                    .where(Comment.id == comment.id, Comment.version == comment.version)
+                    .values(
+                        status=CommentStatus.HELD,
+                        reasons=with_outcome(comment.reasons or [], reported_reason()),
+                        version=Comment.version + 1,
+                        updated_at=utcnow(),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                await self.session.refresh(comment)
+            record(
+                self.session,
+                site_id=site.id,
+                action="comment.reported",
+                actor_id=None,
+                target_user_id=comment.author_id,
+                comment_id=comment.id,
+                article_id=comment.article_id,
+                before={"status": "published", "open_reports": open_reports - 1},
+                after={"status": str(comment.status), "open_reports": open_reports, "hidden": hide},
+                note=f"{open_reports} reader reports reached the threshold of {rules.threshold}.",
+            )
+            if hide:
+                await enqueue_comment_event(self.session, comment, event="comment.held")
+        await enqueue_comment_event(
+            self.session,
+            comment,
+            event="comment.reported",
+            extra={
+                "report": {"reason": report.reason, "note": report.note},
+                "open_reports": open_reports,
+                "threshold": rules.threshold,
+                "queued": open_reports >= rules.threshold,
+            },
+        )

@@ -1,0 +1,256 @@
+"""Sanctions: moderators warn, suspend (until a time) or ban a reader on their site; the posting gate
+(comments.pipeline.check_sanctions) enforces them. A warned reader acknowledges the warning to post again.
+Sanctions are lifted, never deleted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Final
+from uuid import UUID
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.db import Comment, CommentStatus, Role, Sanction, SanctionKind, Site, User
+from comments.domain.accounts.services import CurrentUser
+from comments.domain.audit import record
+from comments.domain.moderation import schemas as s
+from comments.domain.moderation.access import role_on, site_for_staff
+from comments.domain.moderation.decisions import apply_decision
+from comments.domain.moderation.sanction_rules import is_active
+from comments.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+AUDIT_ACTIONS: Final = {
+    SanctionKind.WARN: "user.warned",
+    SanctionKind.SUSPEND: "user.suspended",
+    SanctionKind.BAN: "user.banned",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _view(row: Sanction, slug: str, now: datetime, rejected: int = 0) -> s.Sanction:
+    return s.Sanction(
+        id=row.id,
+        user_id=row.user_id,
+        site=slug,
+        kind=str(row.kind),  # type: ignore[arg-type]
+        reason=row.reason,
+        until=row.until,
+        acknowledged_at=row.acknowledged_at,
+        lifted_at=row.lifted_at,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        active=is_active(row, now),
+        rejected_comments=rejected,
+    )
+
+
+def _until(data: s.SanctionCreate, now: datetime) -> datetime | None:
+    if data.kind != "suspend":
+        if data.until is not None or data.duration_hours is not None:
+            raise InvalidInput(
+                "Only suspensions end at a time; a ban lasts until lifted, a warning until acknowledged.",
+                errors=[{"pointer": "/until", "message": "Leave out until and duration_hours."}],
+            )
+        return None
+    if (data.until is None) == (data.duration_hours is None):
+        raise InvalidInput(
+            "Say how long the suspension lasts.",
+            errors=[{"pointer": "/until", "message": "Give either until or duration_hours."}],
+        )
+    until = data.until if data.until is not None else now + timedelta(hours=data.duration_hours or 0)
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    if until <= now:
+        raise InvalidInput(
+            "A suspension must end in the future.",
+            errors=[{"pointer": "/until", "message": "Use a time in the future."}],
+        )
+    return until
+
+
+class SanctionService(SQLAlchemyAsyncRepositoryService[Sanction]):
+    class Repo(SQLAlchemyAsyncRepository[Sanction]):
+        model_type = Sanction
+
+    repository_type = Repo
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.repository.session
+
+    # moderators
+
+    async def list_for_user(self, slug: str, user_id: UUID, moderator: CurrentUser) -> s.SanctionList:
+        site = await site_for_staff(self.session, slug, moderator, Role.MODERATOR)
+        now = utcnow()
+        rows = await self.session.scalars(
+            select(Sanction)
+            .where(Sanction.site_id == site.id, Sanction.user_id == user_id)
+            .order_by(Sanction.created_at.desc(), Sanction.id.desc())
+        )
+        return s.SanctionList(items=[_view(r, site.slug, now) for r in rows])
+
+    async def sanction(self, slug: str, user_id: UUID, data: s.SanctionCreate, moderator: CurrentUser) -> s.Sanction:
+        site = await site_for_staff(self.session, slug, moderator, Role.MODERATOR)
+        now = utcnow()
+        until = _until(data, now)
+        target = await self.session.get(User, user_id)
+        if target is None:
+            raise NotFound("There is no such user.")
+        if target.is_superadmin or await role_on(self.session, user_id, site.id) is not None:
+            raise Forbidden("This site's moderators and admins cannot be sanctioned on it.", code="target-is-staff")
+        kind = SanctionKind(data.kind)
+        row = Sanction(
+            user_id=user_id,
+            site_id=site.id,
+            kind=kind,
+            reason=data.reason.strip(),
+            until=until,
+            created_by=moderator.id,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        record(
+            self.session,
+            site_id=site.id,
+            action=AUDIT_ACTIONS[kind],
+            actor_id=moderator.id,
+            target_user_id=user_id,
+            after={
+                "sanction_id": str(row.id),
+                "kind": str(kind),
+                "until": until.isoformat() if until else None,
+                "reject_held": data.reject_held,
+            },
+            note=row.reason,
+        )
+        rejected = await self._reject_held(site, user_id, data, moderator) if data.reject_held else 0
+        await self.session.commit()
+        return _view(row, site.slug, now, rejected)
+
+    async def _reject_held(self, site: Site, user_id: UUID, data: s.SanctionCreate, moderator: CurrentUser) -> int:
+        """Reject every held comment of the user on the site, each as its own audited decision."""
+        held = list(
+            await self.session.scalars(
+                select(Comment).where(
+                    Comment.site_id == site.id, Comment.author_id == user_id, Comment.status == CommentStatus.HELD
+                )
+            )
+        )
+        for comment in held:
+            await apply_decision(
+                self.session,
+                site,
+                comment,
+                action="reject",
+                seen_version=comment.version,
+                reason_code=data.reject_reason_code,
+                note=f"Rejected with the {data.kind}: {data.reason.strip()}",
+                user=moderator,
+                respect_claims=False,  # the sanction overrides whoever was looking at them
+            )
+        return len(held)
+
+    async def lift(
+        self, slug: str, user_id: UUID, sanction_id: UUID, data: s.SanctionLift, moderator: CurrentUser
+    ) -> s.Sanction:
+        """End a sanction now (idempotent: lifting a lifted sanction changes nothing)."""
+        site = await site_for_staff(self.session, slug, moderator, Role.MODERATOR)
+        row = await self.session.scalar(
+            select(Sanction).where(Sanction.id == sanction_id, Sanction.site_id == site.id, Sanction.user_id == user_id)
+        )
+        if row is None:
+            raise NotFound("There is no such sanction.")
+        now = utcnow()
+        if row.lifted_at is None:
+            was_active = is_active(row, now)
+            lifted = await self.session.execute(
+                update(Sanction)
+                .where(Sanction.id == row.id, Sanction.lifted_at.is_(None))
+                .values(lifted_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if lifted.rowcount == 1:
+                record(
+                    self.session,
+                    site_id=site.id,
+                    action="sanction.lifted",
+                    actor_id=moderator.id,
+                    target_user_id=user_id,
+                    before={"sanction_id": str(row.id), "kind": str(row.kind), "active": was_active},
+                    after={"sanction_id": str(row.id), "lifted_at": now.isoformat()},
+                    note=data.note,
+                )
+            await self.session.commit()
+            await self.session.refresh(row)
+        return _view(row, site.slug, now)
+
+    # the sanctioned reader
+
+    async def mine(self, reader: CurrentUser, slug: str | None) -> s.MySanctionList:
+        now = utcnow()
+        query = (
+            select(Sanction, Site.slug)
+            .join(Site, Site.id == Sanction.site_id)
+            .where(Sanction.user_id == reader.id)
+            .order_by(Sanction.created_at.desc(), Sanction.id.desc())
+        )
+        if slug is not None:
+            query = query.where(Site.slug == slug)
+        rows = (await self.session.execute(query)).all()
+        return s.MySanctionList(items=[self._mine(row, site_slug, now) for row, site_slug in rows])
+
+    async def acknowledge(self, reader: CurrentUser, sanction_id: UUID) -> s.MySanction:
+        """The reader read the warning: they may post again (idempotent)."""
+        found = (
+            await self.session.execute(
+                select(Sanction, Site.slug)
+                .join(Site, Site.id == Sanction.site_id)
+                .where(Sanction.id == sanction_id, Sanction.user_id == reader.id)
+            )
+        ).one_or_none()
+        if found is None:
+            raise NotFound("There is no such sanction.")  # also for other readers' sanctions
+        row, site_slug = found
+        if row.kind != SanctionKind.WARN:
+            raise Conflict("Only warnings are acknowledged; suspensions and bans end on their own or are lifted.")
+        now = utcnow()
+        if row.acknowledged_at is None:
+            acknowledged = await self.session.execute(
+                update(Sanction)
+                .where(Sanction.id == row.id, Sanction.acknowledged_at.is_(None))
+                .values(acknowledged_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if acknowledged.rowcount == 1:
+                record(
+                    self.session,
+                    site_id=row.site_id,
+                    action="sanction.acknowledged",
+                    actor_id=reader.id,
+                    target_user_id=reader.id,
+                    after={"sanction_id": str(row.id), "acknowledged_at": now.isoformat()},
+                )
+            await self.session.commit()
+            await self.session.refresh(row)
+        return self._mine(row, site_slug, now)
+
+    def _mine(self, row: Sanction, slug: str, now: datetime) -> s.MySanction:
+        active = is_active(row, now)
+        return s.MySanction(
+            id=row.id,
+            site=slug,
+            kind=str(row.kind),  # type: ignore[arg-type]
+            reason=row.reason,
+            until=row.until,
+            created_at=row.created_at,
+            acknowledged_at=row.acknowledged_at,
+            active=active,
+            needs_acknowledgement=active and row.kind == SanctionKind.WARN,
+        )

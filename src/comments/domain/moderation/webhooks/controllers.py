@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from comments.deps import Webhooks
+from comments.domain.accounts.services import CurrentUser
+from comments.domain.moderation.guards import requires_site_admin
+from comments.domain.moderation.webhooks import schemas as s
+
+Cursor = Annotated[str | None, QueryParameter(max_length=200)]
+
+
+class WebhookController(Controller):
+    """Site admins: webhooks for moderation events, signed with HMAC-SHA256 (docs/moderation.md)."""
+
+    path = "/api/v1/sites/{site:str}/webhooks"
+    tags = ["moderation"]
+    guards = [requires_site_admin]
+
+    @get("/", operation_id="ListWebhooks")
+    async def list_webhooks(
+        self, site: FromPath[str], webhooks_service: Webhooks, request: Request[CurrentUser, Any, Any]
+    ) -> s.WebhookList:
+        return await webhooks_service.list_webhooks(site, request.user)
+
+    @post("/", operation_id="CreateWebhook")
+    async def create_webhook(
+        self,
+        site: FromPath[str],
+        data: JSONBody[s.WebhookCreate],
+        webhooks_service: Webhooks,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.Webhook:
+        """201 with the signing secret, shown this once."""
+        return await webhooks_service.create_webhook(site, data, request.user)
+
+    @get("/{webhook_id:uuid}", operation_id="GetWebhook")
+    async def get_webhook(
+        self,
+        site: FromPath[str],
+        webhook_id: FromPath[UUID],
+        webhooks_service: Webhooks,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.Webhook:
+        return await webhooks_service.get_webhook(site, webhook_id, request.user)
+
+    @patch("/{webhook_id:uuid}", operation_id="UpdateWebhook")
+    async def update_webhook(
+        self,
+        site: FromPath[str],
+        webhook_id: FromPath[UUID],
+        data: JSONBody[s.WebhookUpdate],
+        webhooks_service: Webhooks,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.Webhook:
+        """Change the URL, events, description or active flag; `rotate_secret` answers with a new secret."""
+        return await webhooks_service.update_webhook(site, webhook_id, data, request.user)
+
+    @delete("/{webhook_id:uuid}", operation_id="DeleteWebhook", status_code=204)
+    async def delete_webhook(
+        self,
+        site: FromPath[str],
+        webhook_id: FromPath[UUID],
+        webhooks_service: Webhooks,
+        request: Request[CurrentUser, Any, Any],
+    ) -> None:
+        """Remove the webhook and its delivery log."""
+        await webhooks_service.delete_webhook(site, webhook_id, request.user)
+
+    @get("/{webhook_id:uuid}/deliveries", operation_id="ListWebhookDeliveries")
+    async def list_deliveries(
+        self,
+        site: FromPath[str],
+        webhook_id: FromPath[UUID],
+        webhooks_service: Webhooks,
+        request: Request[CurrentUser, Any, Any],
+        status: Annotated[Literal["pending", "delivered", "failed"] | None, QueryParameter()] = None,
+        cursor: Cursor = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+    ) -> s.DeliveryPage:
+        """The delivery log, newest first: attempts, last status code or error, the exact body sent."""
+        return await webhooks_service.deliveries(
+            site, webhook_id, request.user, status=status, cursor=cursor, limit=limit
+        )
+
+    @post(
+        "/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/retry", operation_id="RetryWebhookDelivery", status_code=202
+    )
+    async def retry_delivery(
+        self,
+        site: FromPath[str],
+        webhook_id: FromPath[UUID],
+        delivery_id: FromPath[UUID],
+        webhooks_service: Webhooks,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.Delivery:
+        """Send it again now (202: the worker sends it shortly)."""
+        return await webhooks_service.retry_delivery(site, webhook_id, delivery_id, request.user)
+
+    @post("/{webhook_id:uuid}/ping", operation_id="PingWebhook", status_code=202)
+    async def ping(
+        self,
+        site: FromPath[str],
+        webhook_id: FromPath[UUID],
+        webhooks_service: Webhooks,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.Delivery:
+        """Queue a signed `ping` event to this webhook (202: the worker sends it shortly)."""
+        return await webhooks_service.ping(site, webhook_id, request.user)

@@ -1,0 +1,202 @@
+"""Site admins manage their webhooks and read the delivery log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.db import DeliveryStatus, Role, Site, Webhook, WebhookDelivery
+from comments.domain.accounts.services import CurrentUser
+from comments.domain.audit import record
+from comments.domain.comments.cursor import decode_cursor, encode_cursor
+from comments.domain.moderation.access import site_for_staff
+from comments.domain.moderation.webhooks import schemas as s
+from comments.domain.moderation.webhooks.outbox import PING, enqueue_event
+from comments.domain.moderation.webhooks.signing import new_secret
+from comments.domain.sites.services import origin_of
+from comments.errors import InvalidInput, NotFound
+
+MAX_WEBHOOKS_PER_SITE = 10
+
+
+def _check_url(url: str) -> str:
+    url = url.strip()
+    if origin_of(url) is None:
+        raise InvalidInput(
+            "The webhook URL is not valid.",
+            errors=[{"pointer": "/url", "message": "Use an http(s) URL, e.g. https://news.example.com/hooks"}],
+        )
+    return url
+
+
+def _view(hook: Webhook, *, secret: bool = False) -> s.Webhook:
+    return s.Webhook(
+        id=hook.id,
+        url=hook.url,
+        events=list(hook.events or []),
+        description=hook.description,
+        active=hook.active,
+        created_at=hook.created_at,
+        updated_at=hook.updated_at,
+        secret=hook.secret if secret else None,
+    )
+
+
+def _audited(hook: Webhook) -> dict[str, Any]:
+    return {"id": str(hook.id), "url": hook.url, "events": list(hook.events or []), "active": hook.active}
+
+
+def _delivery(row: WebhookDelivery) -> s.Delivery:
+    return s.Delivery(
+        id=row.id,
+        event=row.event,
+        status=str(row.status),  # type: ignore[arg-type]
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at if row.status == DeliveryStatus.PENDING else None,
+        last_status_code=row.last_status_code,
+        last_error=row.last_error,
+        delivered_at=row.delivered_at,
+        created_at=row.created_at,
+        body=row.body,
+    )
+
+
+class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
+    class Repo(SQLAlchemyAsyncRepository[Webhook]):
+        model_type = Webhook
+
+    repository_type = Repo
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.repository.session
+
+    async def list_webhooks(self, slug: str, user: CurrentUser) -> s.WebhookList:
+        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        hooks = await self.session.scalars(
+            select(Webhook).where(Webhook.site_id == site.id).order_by(Webhook.created_at, Webhook.id)
+        )
+        return s.WebhookList(items=[_view(h) for h in hooks])
+
+    async def create_webhook(self, slug: str, data: s.WebhookCreate, user: CurrentUser) -> s.Webhook:
+        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        url = _check_url(data.url)
+        if await self.count(Webhook.site_id == site.id) >= MAX_WEBHOOKS_PER_SITE:
+            raise InvalidInput(f"A site can have at most {MAX_WEBHOOKS_PER_SITE} webhooks.")
+        hook = Webhook(
+            site_id=site.id,
+            url=url,
+            secret=new_secret(),
+            events=sorted(set(data.events)),
+            description=data.description.strip(),
+            active=data.active,
+            created_by=user.id,
+        )
+        self.session.add(hook)
+        await self.session.flush()
+        record(self.session, site_id=site.id, action="webhook.created", actor_id=user.id, after=_audited(hook))
+        await self.session.commit()
+        return _view(hook, secret=True)
+
+    async def get_webhook(self, slug: str, webhook_id: UUID, user: CurrentUser) -> s.Webhook:
+        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        return _view(await self._hook(site, webhook_id))
+
+    async def update_webhook(self, slug: str, webhook_id: UUID, data: s.WebhookUpdate, user: CurrentUser) -> s.Webhook:
+        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        hook = await self._hook(site, webhook_id)
+        before = _audited(hook)
+        if data.url is not msgspec.UNSET:
+            hook.url = _check_url(data.url)
+        if data.events is not msgspec.UNSET:
+            hook.events = sorted(set(data.events))
+        if data.description is not msgspec.UNSET:
+            hook.description = data.description.strip()
+        if data.active is not msgspec.UNSET:
+            hook.active = data.active
+        if data.rotate_secret:
+            hook.secret = new_secret()
+        after = _audited(hook) | ({"secret_rotated": True} if data.rotate_secret else {})
+        record(self.session, site_id=site.id, action="webhook.updated", actor_id=user.id, before=before, after=after)
+        await self.session.commit()
+        return _view(hook, secret=data.rotate_secret)
+
+    async def delete_webhook(self, slug: str, webhook_id: UUID, user: CurrentUser) -> None:
+        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        hook = await self._hook(site, webhook_id)
+        record(self.session, site_id=site.id, action="webhook.deleted", actor_id=user.id, before=_audited(hook))
+        await self.session.delete(hook)
+        await self.session.commit()
+
+    async def deliveries(
+        self,
+        slug: str,
+        webhook_id: UUID,
+        user: CurrentUser,
+        *,
+        status: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> s.DeliveryPage:
+        """The delivery log, newest first."""
+        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        hook = await self._hook(site, webhook_id)
+        query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
+        if status:
+            query = query.where(WebhookDelivery.status == DeliveryStatus(status))
+        if cursor:
+            pos = decode_cursor(cursor)
+            query = query.where(
+                or_(
+                    WebhookDelivery.created_at < pos.created_at,
+                    and_(WebhookDelivery.created_at == pos.created_at, WebhookDelivery.id < pos.id),
+                )
+            )
+        rows = list(
+            await self.session.scalars(
+                query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(limit + 1)
+            )
+        )
+        more, rows = len(rows) > limit, rows[:limit]
+        return s.DeliveryPage(
+            items=[_delivery(r) for r in rows],
+            next_cursor=encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None,
+        )
+
+    async def retry_delivery(self, slug: str, webhook_id: UUID, delivery_id: UUID, user: CurrentUser) -> s.Delivery:
+        """Send a delivery again now (a failed one gets a fresh set of retries)."""
+        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        hook = await self._hook(site, webhook_id)
+        row = await self.session.scalar(
+            select(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.webhook_id == hook.id)
+        )
+        if row is None:
+            raise NotFound("There is no such delivery.")
+        row.status = DeliveryStatus.PENDING
+        row.attempts = 0
+        row.next_attempt_at = datetime.now(UTC)
+        row.locked_until = None
+        await self.session.commit()
+        return _delivery(row)
+
+    async def ping(self, slug: str, webhook_id: UUID, user: CurrentUser) -> s.Delivery:
+        """Queue a `ping` event to this webhook, to check the receiver and its signature check."""
+        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        hook = await self._hook(site, webhook_id)
+        [row] = await enqueue_event(self.session, site.id, PING, {"webhook_id": hook.id}, webhook=hook)
+        await self.session.flush()
+        await self.session.commit()
+        return _delivery(row)
+
+    async def _hook(self, site: Site, webhook_id: UUID) -> Webhook:
+        hook = await self.session.scalar(select(Webhook).where(Webhook.id == webhook_id, Webhook.site_id == site.id))
+        if hook is None:
+            raise NotFound("There is no such webhook on this site.")
+        return hook

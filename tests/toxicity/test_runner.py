@@ -1,0 +1,128 @@
+"""The micro-batching runner, with a fake classifier whose batches are recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from comments.config import Settings
+from comments.domain.toxicity.classifier import ClassifierUnavailable
+from comments.domain.toxicity.runner import BatchingRunner
+from comments.domain.toxicity.testing import FakeClassifier
+
+
+class ThreadRecordingClassifier(FakeClassifier):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.threads: set[str] = set()
+
+    def score(self, texts: list[str]) -> list[dict[str, float]]:
+        self.threads.add(threading.current_thread().name)
+        return super().score(texts)
+
+
+async def started(runner: BatchingRunner) -> BatchingRunner:
+    runner.start()
+    assert await runner.wait_ready(seconds=5)
+    return runner
+
+
+async def test_concurrent_calls_are_scored_together_in_length_order() -> None:
+    fake = ThreadRecordingClassifier(delay_seconds=0.05)
+    runner = await started(BatchingRunner(fake, batch_size=8, batch_wait_ms=20))
+    texts = [f"comment {i} " + "word " * (i % 5) + ("you idiot" if i % 3 == 0 else "") for i in range(20)]
+    try:
+        results = await asyncio.gather(*(runner.score(text) for text in texts))
+    finally:
+        await runner.stop()
+
+    assert sum(fake.batch_sizes) == len(texts)
+    assert max(fake.batch_sizes) == 8
+    assert len(fake.batches) <= 4
+    for batch in fake.batches:
+        assert [len(t) for t in batch] == sorted(len(t) for t in batch)
+    # Every caller gets the scores of its own text, whatever order the batch ran in.
+    for text, result in zip(texts, results, strict=True):
+        assert result["toxicity"] == (fake.toxic_score if "idiot" in text else fake.clean_score)
+    assert fake.threads == {"toxicity-runner"}
+    stats = runner.stats()
+    assert stats["texts_scored"] == len(texts)
+    assert stats["batches"] == len(fake.batches)
+    assert stats["mean_batch_size"] == pytest.approx(len(texts) / len(fake.batches))
+
+
+async def test_a_lone_call_waits_at_most_batch_wait() -> None:
+    fake = FakeClassifier()
+    runner = await started(BatchingRunner(fake, batch_size=32, batch_wait_ms=5))
+    try:
+        begun = time.perf_counter()
+        await runner.score("hello")
+        elapsed = time.perf_counter() - begun
+    finally:
+        await runner.stop()
+    assert fake.batch_sizes == [1]
+    assert elapsed < 0.5
+
+
+async def test_a_slow_classifier_raises_unavailable_within_the_timeout() -> None:
+    runner = await started(BatchingRunner(FakeClassifier(delay_seconds=1.0), timeout_seconds=0.1))
+    begun = time.perf_counter()
+    with pytest.raises(ClassifierUnavailable, match="timed out"):
+        await runner.score("anything")
+    assert time.perf_counter() - begun < 0.5
+    assert runner.stats()["timeouts"] == 1
+    await runner.stop(seconds=2)
+
+
+async def test_a_failing_classifier_raises_unavailable_and_is_counted() -> None:
+    runner = await started(BatchingRunner(FakeClassifier(error=RuntimeError("CUDA on fire"))))
+    try:
+        with pytest.raises(ClassifierUnavailable, match="CUDA on fire"):
+            await runner.score("anything")
+        assert runner.stats()["errors"] == 1
+    finally:
+        await runner.stop()
+
+
+async def test_the_model_loads_in_the_worker_while_the_app_starts() -> None:
+    release = threading.Event()
+
+    def slow_factory() -> FakeClassifier:
+        release.wait(5)
+        return FakeClassifier(model_id="fake-slow")
+
+    runner = BatchingRunner(slow_factory)
+    assert runner.state == "stopped"
+    runner.start()
+    assert runner.state == "loading"
+    with pytest.raises(ClassifierUnavailable, match="loading"):
+        await runner.score("too early")
+    release.set()
+    assert await runner.wait_ready(seconds=5)
+    assert (runner.state, runner.model_id) == ("ready", "fake-slow")
+    assert (await runner.score("you idiot"))["toxicity"] > 0.5
+    await runner.stop()
+    assert runner.state == "stopped"
+
+
+async def test_a_model_that_fails_to_load_reports_failed() -> None:
+    def broken() -> FakeClassifier:
+        raise OSError("checkpoint not found")
+
+    runner = BatchingRunner(broken)
+    runner.start()
+    assert not await runner.wait_ready(seconds=5)
+    assert runner.state == "failed"
+    assert runner.error == "checkpoint not found"
+    with pytest.raises(ClassifierUnavailable, match="checkpoint not found"):
+        await runner.score("anything")
+    await runner.stop()
+
+
+async def test_from_settings_uses_the_toxicity_settings() -> None:
+    settings = Settings(toxicity_batch_size=4, toxicity_batch_wait_ms=7.0, toxicity_timeout_seconds=1.5)
+    runner = BatchingRunner.from_settings(settings, FakeClassifier())
+    assert (runner.batch_size, runner.batch_wait, runner.timeout_seconds) == (4, 0.007, 1.5)

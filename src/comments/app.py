@@ -9,7 +9,7 @@ from typing import Any
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
+from litestar.datastructures import ResponseHeader, State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
             }
         ),
         request_max_body_size=settings.max_request_body_bytes,
+        response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
         cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET"], allow_headers=["Authorization"]),
         openapi_config=OpenAPIConfig(
             title="comments",

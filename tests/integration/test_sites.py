@@ -106,3 +106,25 @@ async def test_counts_are_bounded(api):
     ids = ",".join(f"a{i}" for i in range(101))
     r = await api.client.get(f"/api/v1/sites/demo/counts?articles={ids}")
     assert r.status_code == 422
+
+
+async def test_auto_closed_threads_say_so(api, reader_token, settings):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from comments.db import Article, Site
+    from comments.db.engine import sqlalchemy_config
+
+    config = sqlalchemy_config(settings)
+    async with config.get_session() as session:
+        await session.execute(update(Site).values(rules={"thread": {"auto_close_after_days": 2}}))
+        await session.execute(update(Article).values(created_at=datetime.now(UTC) - timedelta(days=3)))
+        await session.commit()
+    await config.get_engine().dispose()
+    article = (await api.client.get(f"/api/v1/sites/demo/articles/{api.article}")).json()
+    assert article["closed"] is True
+    assert article["closes_at"] is not None
+    r = await api.post(reader_token, "Too late?")
+    assert r.status_code == 409
+    assert r.json()["type"] == "/problems/thread-closed"

@@ -38,6 +38,8 @@ class Article(msgspec.Struct):
     title: str | None
     closed: bool
     closed_at: datetime | None
+    closes_at: datetime | None
+    """When the thread closes (by hand or by the site's auto-close rule), if it is set to."""
     comment_count: int
     created_at: datetime
 

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from comments.db import Article, Comment, CommentStatus, Membership, Role, Site
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.accounts.tokens import new_token, token_hash
+from comments.domain.rules import ArticleContext, thread_closes_at
 from comments.domain.sites import schemas as s
-from comments.domain.sites.rules import site_rules
+from comments.domain.sites.rules import article_rules, site_rules
 from comments.errors import Forbidden, InvalidInput, NotFound
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -215,14 +216,21 @@ class SiteService(SQLAlchemyAsyncRepositoryService[Site]):
 
     async def describe_article(self, site: Site, article: Article) -> s.Article:
         count = (await self.counts(site, [article.external_id]))[article.external_id]
+        # A thread is closed by hand (closed_at) or by the rules (N days after it started).
+        auto_close = thread_closes_at(
+            article_rules(site, article), ArticleContext(article.created_at, article.first_comment_at)
+        )
+        closes_at = min((t for t in (article.closed_at, auto_close) if t is not None), default=None)
+        now = datetime.now(UTC)
         return s.Article(
             id=article.id,
             site=site.slug,
             article=article.external_id,
             url=article.url,
             title=article.title,
-            closed=article.closed_at is not None,
-            closed_at=article.closed_at,
+            closed=closes_at is not None and closes_at <= now,
+            closed_at=closes_at if closes_at is not None and closes_at <= now else None,
+            closes_at=closes_at,
             comment_count=count,
             created_at=article.created_at,
         )

@@ -8,7 +8,7 @@ Create Date: 2026-11-27 05:52:49.857488
 import sqlalchemy as sa
 from advanced_alchemy.types import GUID, ORA_JSONB, DateTimeUTC, JsonB
 from alembic import op
-from sqlalchemy import Text  # noqa: F401 - used by rendered JSON variants
+from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
 # Autogenerate renders advanced-alchemy's types as sa.<Type>.

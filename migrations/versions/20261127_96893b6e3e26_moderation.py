@@ -137,8 +137,8 @@ def upgrade() -> None:
 
     with op.batch_alter_table("comment", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_comment_site_flagged_created",
-            ["site_id", "created_at"],
+            "ix_comment_flagged_site_status_created",
+            ["site_id", "status", "created_at"],
             unique=False,
             sqlite_where=sa.text("flagged = 1"),
             postgresql_where=sa.text("flagged"),
@@ -148,7 +148,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("comment", schema=None) as batch_op:
         batch_op.drop_index(
-            "ix_comment_site_flagged_created", sqlite_where=sa.text("flagged = 1"), postgresql_where=sa.text("flagged")
+            "ix_comment_flagged_site_status_created",
+            sqlite_where=sa.text("flagged = 1"),
+            postgresql_where=sa.text("flagged"),
         )
 
     with op.batch_alter_table("report", schema=None) as batch_op:

@@ -122,3 +122,14 @@ async def test_hidden_while_reported_when_the_site_says_so(api, cast, settings):
     assert r.status_code == 200
     own = (await api.thread(cast.tokens["admin"]))["items"][0]
     assert [reason["code"] for reason in own["reasons"]] == ["moderator_rejected"]
+
+
+async def test_a_reported_hidden_comment_cannot_be_edited_past_review(api, cast, settings):
+    await set_rules(settings, {"reports": {"threshold": 1, "hide_when_reported": True}})
+    posted = (await api.post(cast.tokens["reader"], "A borderline remark.")).json()
+    other = await api.reader("r2@example.com", "Reader Two")
+    assert (await report(api, other, posted["id"])).status_code == 201
+    edit = await api.client.patch(
+        f"/api/v1/comments/{posted['id']}", json={"body": "A harmless remark."}, headers=api.auth(cast.tokens["reader"])
+    )
+    assert edit.status_code == 409

@@ -1,7 +1,7 @@
 """The issue's 'done when', end to end on the demo site: a moderator takes a newcomer's toxic comment from
-the queue, sees why it was held, rejects it with a reason and suspends the author for a day; both are in
-the audit log; the author sees the rejection and cannot post until the suspension ends; a second
-moderator acting on the same comment gets a 409."""
+the queue, sees why it was held, rejects it with a reason and suspends the author for a day; the hold,
+the rejection and the suspension are in the audit log; the author sees the rejection and cannot post
+until the suspension ends; a second moderator acting on the same comment gets a 409."""
 
 from __future__ import annotations
 
@@ -48,9 +48,12 @@ async def test_done_when(api, settings):
     assert late.status_code == 409
     assert late.json()["current"]["status"] == "rejected"
 
-    # The audit log has the rejection with its reason, and the suspension.
+    # The audit log has all three: the pipeline's hold, the rejection with its reason, the suspension.
     log = await api.client.get("/api/v1/sites/demo/moderation/log", headers=api.auth(moderator))
     entries = {e["action"]: e for e in log.json()["items"]}
+    assert [e["action"] for e in log.json()["items"]] == ["user.suspended", "comment.rejected", "comment.held"]
+    assert entries["comment.held"]["actor"] is None
+    assert entries["comment.held"]["reason"] == "toxicity"
     assert entries["comment.rejected"]["reason"] == "abusive"
     assert entries["comment.rejected"]["comment_id"] == item["comment"]["id"]
     assert entries["user.suspended"]["target_user_id"] == author_id

@@ -9,7 +9,7 @@ from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from comments.db.base import UUIDv7AuditBase, enum_values, enum_values
+from comments.db.base import UUIDv7AuditBase, enum_values
 
 
 class Site(UUIDv7AuditBase):

@@ -29,6 +29,7 @@ from comments.domain.comments.pipeline import (
     clean_body,
     judge,
 )
+from comments.domain.moderation.codes import REPORTED
 from comments.domain.moderation.hooks import comment_stored
 from comments.domain.rules import Draft, RuleSet
 from comments.domain.sites.rules import article_rules
@@ -131,6 +132,9 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         comment, article, site = await self._own(comment_id, author)
         if comment.status in {CommentStatus.DELETED, CommentStatus.REJECTED}:
             raise Conflict(f"A {comment.status} comment cannot be edited.", status=str(comment.status))
+        if any(r.get("code") == REPORTED for r in comment.reasons) and comment.status == CommentStatus.HELD:
+            # Editing must not let a reported comment slip past the moderators' review.
+            raise Conflict("Readers reported this comment; it cannot be edited until a moderator reviews it.")
         rules = article_rules(site, article)
         now = utcnow()
         if now > comment.created_at + timedelta(seconds=rules.thread.edit_window_seconds):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import Article, Comment, CommentStatus, Role
@@ -19,14 +19,15 @@ from comments.domain.moderation.queue_items import build_items
 from comments.domain.moderation.queue_query import (
     QueueFilter,
     Sort,
+    Sources,
     decode_position,
     encode_position,
-    open_reports,
+    merge_pages,
     ordered_page,
-    queue_select,
-    queued_ids,
     reason_counts,
+    reported_ids,
     sort_key,
+    source_select,
 )
 from comments.domain.sites.rules import site_rules
 from comments.errors import NotFound
@@ -84,10 +85,13 @@ class QueueService(SQLAlchemyAsyncRepositoryService[Comment]):
             reported_only=reported_only,
             author_id=author,
         )
-        query, reports = queue_select(self.dialect, site.id, threshold, where)
         position = decode_position(cursor, sort) if cursor else None
-        key = sort_key(sort, label, reports)
-        rows = (await self.session.execute(ordered_page(query, key, position, limit + 1))).all()
+        sources = await self._sources(site.id, threshold)
+        found = []
+        for source in sources.active():
+            query = source_select(self.dialect, sources, source, where)
+            found += (await self.session.execute(ordered_page(query, sort_key(sort, label), position, limit + 1))).all()
+        rows = merge_pages(found, sort, limit + 1)
         more, rows = len(rows) > limit, rows[:limit]
         now = utcnow()
         items = await build_items(
@@ -102,35 +106,32 @@ class QueueService(SQLAlchemyAsyncRepositoryService[Comment]):
         if more and rows:
             last = rows[-1]
             next_cursor = encode_position(
-                sort, float(last[2]) if key is not None else None, last[0].created_at, last[0].id
+                sort, None if sort == "oldest" else float(last.sort_key), last[0].created_at, last[0].id
             )
         return s.QueuePage(items=items, next_cursor=next_cursor, sort=sort)
 
     async def counts(self, slug: str, user: CurrentUser) -> s.QueueCounts:
         site = await site_for_staff(self.session, slug, user, Role.MODERATOR)
-        threshold = site_rules(site).reports.threshold
-        ids = queued_ids(site.id, threshold)
-        reports = open_reports(site.id)
-        reported = func.coalesce(reports.c.n, 0) >= threshold
-        total, held, flagged, over = (
-            await self.session.execute(
-                select(
-                    func.count(),
-                    func.sum(case((Comment.status == CommentStatus.HELD, 1), else_=0)),
-                    func.sum(case(((Comment.status == CommentStatus.PUBLISHED) & Comment.flagged, 1), else_=0)),
-                    func.sum(case((reported, 1), else_=0)),
-                )
-                .select_from(Comment)
-                .join(ids, ids.c.id == Comment.id)
-                .outerjoin(reports, reports.c.comment_id == Comment.id)
-                .where(Comment.status.in_((CommentStatus.HELD, CommentStatus.PUBLISHED)))
+        sources = await self._sources(site.id, site_rules(site).reports.threshold)
+        by_source = {
+            source: await self.session.scalar(select(func.count()).where(sources.condition(source))) or 0
+            for source in sources.active()
+        }
+        # The `reported` tab also holds comments hidden (held) because of their reports.
+        reported = await self.session.scalar(
+            select(func.count()).where(
+                Comment.id.in_(sources.reported), Comment.status.in_((CommentStatus.HELD, CommentStatus.PUBLISHED))
             )
-        ).one()
-        by_reason = dict((await self.session.execute(reason_counts(self.dialect, site.id, threshold))).tuples().all())
-        return s.QueueCounts(
-            total=total or 0,
-            held=held or 0,
-            reported=over or 0,
-            flagged=flagged or 0,
-            by_reason={code: n for code, n in by_reason.items() if code},
         )
+        by_reason = (await self.session.execute(reason_counts(self.dialect, sources))).tuples().all()
+        return s.QueueCounts(
+            total=sum(by_source.values()),
+            held=by_source["held"],
+            reported=reported or 0,
+            flagged=by_source["flagged"],
+            by_reason={code: n for code, n in by_reason if code},
+        )
+
+    async def _sources(self, site_id: UUID, threshold: int) -> Sources:
+        reported = await self.session.scalars(reported_ids(site_id, threshold))
+        return Sources(site_id=site_id, reported=tuple(reported))

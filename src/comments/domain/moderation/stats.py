@@ -16,7 +16,7 @@ from comments.domain.accounts.services import CurrentUser
 from comments.domain.moderation import metrics
 from comments.domain.moderation import schemas as s
 from comments.domain.moderation.access import site_for_staff
-from comments.domain.moderation.queue_query import QUEUED_STATUSES, open_reports, queued_ids
+from comments.domain.moderation.queue_query import Sources, open_reports, reported_ids
 from comments.domain.sites.rules import site_rules
 from comments.errors import InvalidInput
 
@@ -106,7 +106,8 @@ class ModerationStatsService(SQLAlchemyAsyncRepositoryService[AuditEntry]):
     async def _queued_now(self, site_id: Any, threshold: int) -> list[datetime]:
         """When each comment now in the queue entered it: when it was held or flagged (or last edited), or
         for a published comment, when its latest open report came in."""
-        ids = queued_ids(site_id, threshold)
+        sources = Sources(site_id, tuple(await self.session.scalars(reported_ids(site_id, threshold))))
+        ids = sources.ids()
         reports = open_reports(site_id)
         entered = case(
             (
@@ -120,6 +121,5 @@ class ModerationStatsService(SQLAlchemyAsyncRepositoryService[AuditEntry]):
             .select_from(Comment)
             .join(ids, ids.c.id == Comment.id)
             .outerjoin(reports, reports.c.comment_id == Comment.id)
-            .where(Comment.status.in_(QUEUED_STATUSES))
         )
         return [at if at.tzinfo else at.replace(tzinfo=UTC) for at in rows]

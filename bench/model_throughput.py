@@ -12,6 +12,7 @@ held-out comment-style split of scripts/train_bundled_model.py to measure what q
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import resource
 import statistics
@@ -145,6 +146,7 @@ def measure_variant(variant: str, home: Path, batch_sizes: list[int], repeats: i
             }
         )
     result: dict[str, Any] = {
+        "runner": asyncio.run(measure_runner(classifier, repeats)),
         "variant": variant,
         "model_id": classifier.model_id,
         "torch_threads": torch.get_num_threads(),
@@ -155,6 +157,41 @@ def measure_variant(variant: str, home: Path, batch_sizes: list[int], repeats: i
         result["held_out"] = held_out_auc(classifier)
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
+
+
+async def measure_runner(classifier: Any, repeats: int, clients: int = 32) -> dict[str, float]:
+    """What the BatchingRunner adds: a lone call's latency, and throughput with many concurrent callers."""
+    from comments.domain.toxicity.runner import BatchingRunner
+
+    runner = BatchingRunner(classifier, batch_size=32, batch_wait_ms=3.0, timeout_seconds=60)
+    runner.start()
+    await runner.wait_ready()
+    texts = comment_like_texts(clients * repeats, seed=7)
+    direct, queued = [], []
+    for text in texts[:repeats]:
+        begun = time.perf_counter()
+        classifier.score([text])
+        direct.append(time.perf_counter() - begun)
+        begun = time.perf_counter()
+        await runner.score(text)
+        queued.append(time.perf_counter() - begun)
+
+    async def client(own: list[str]) -> None:
+        for text in own:
+            await runner.score(text)
+
+    begun = time.perf_counter()
+    await asyncio.gather(*(client(texts[i::clients]) for i in range(clients)))
+    elapsed = time.perf_counter() - begun
+    stats = runner.stats()
+    await runner.stop()
+    return {
+        "lone_direct_ms": statistics.median(direct) * 1000,
+        "lone_runner_ms": statistics.median(queued) * 1000,
+        "concurrent_clients": clients,
+        "concurrent_comments_per_second": len(texts) / elapsed,
+        "mean_batch_size": stats["mean_batch_size"],
+    }
 
 
 def held_out_auc(classifier: Any) -> dict[str, float]:
@@ -222,6 +259,13 @@ def print_table(results: list[dict], assembly_seconds: float) -> None:
                 f"{result['variant']:8} {row['batch_size']:>5} {row['median_ms_per_batch']:>9.1f} "
                 f"{row['comments_per_second']:>11.1f}"
             )
+    print(f"\n{'variant':8} {'lone direct ms':>15} {'lone runner ms':>15} {'32 clients/s':>13} {'mean batch':>11}")
+    for result in results:
+        runner = result["runner"]
+        print(
+            f"{result['variant']:8} {runner['lone_direct_ms']:>15.1f} {runner['lone_runner_ms']:>15.1f} "
+            f"{runner['concurrent_comments_per_second']:>13.1f} {runner['mean_batch_size']:>11.1f}"
+        )
     print(f"\n{'variant':8} {'load s':>7} {'peak RSS MiB':>13} {'held-out AUC':>13}  (threads)")
     for result in results:
         auc = result.get("held_out", {}).get("roc_auc")

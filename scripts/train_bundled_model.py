@@ -62,10 +62,56 @@ MODEL_ID = "bundled-minilm-l6-v1"
 LABEL = "toxicity"
 COMMENT_STYLE = ("jigsaw", "wikipedia")
 RESAMPLES = 1000
+# Clean sentences that mention identities, added to training (after Dixon et al., AIES 2018): in the data
+# these words occur mostly in attacks, and v1 of the model held "I am a gay person ..." as toxic.
+# Templates differ from the PROBES below, which measure what is left of the bias.
+IDENTITY_TERMS = (
+    "gay", "lesbian", "bisexual", "straight", "transgender", "trans", "queer", "Muslim", "Christian", "Jewish",
+    "Hindu", "Sikh", "Buddhist", "atheist", "Catholic", "black", "white", "Asian", "Latino", "Hispanic",
+    "African American", "Mexican", "Chinese", "immigrant", "disabled", "deaf", "blind", "elderly", "young", "tall",
+)  # fmt: skip
+IDENTITY_TEMPLATES = (
+    "As a {} person, I think the council made the right call.",
+    "My neighbours are {} and they agree with this article.",
+    "The new community centre welcomes {} families.",
+    "Being {} has nothing to do with this debate about parking.",
+    "I'm {} and I support the plan for the new bridge.",
+    "Many {} voters turned out for the election on Sunday.",
+    "The report interviewed several {} students about tuition.",
+    "{} residents asked the mayor for better bus connections.",
+)
+# Not metrics (no labeled data for these): fixed sentences that show known failure modes, scored in the report.
+IDENTITIES = ("gay", "straight", "Muslim", "Christian", "Jewish", "black", "white", "trans", "deaf", "tall")
+PROBES = {
+    "identity statements (clean)": [f"I am a {who} person and I live in this town." for who in IDENTITIES],
+    "identity mentions in discussion (clean)": [
+        f"The article should say more about how {who} people were affected by the new rules." for who in IDENTITIES
+    ],
+    "profanity without insult": [
+        "Holy shit, the bridge is finally open. Great news for the whole valley.",
+        "That was a damn good match, the keeper was unbelievable.",
+        "The council screwed up the budget again, what a mess.",
+        "Fuck yes, the library is staying open!",
+    ],
+    "insult without profanity": [
+        "Only a complete imbecile would believe what you just wrote.",
+        "You are too dim to understand the article, go back to school.",
+        "People like you are a waste of space.",
+        "Nobody cares about your pathetic opinion, loser.",
+    ],
+    "civil disagreement": [
+        "I strongly disagree with this editorial; the figures on crime are cherry-picked.",
+        "The mayor's plan is a bad idea and the council should reject it.",
+        "This is the worst decision the school board has made in years.",
+        "Your argument ignores the cost to taxpayers entirely.",
+    ],
+}
 
 
 @dataclass(frozen=True)
 class Recipe:
+    """The defaults made the committed model; alternatives were compared on validation only (docs/toxicity.md)."""
+
     seed: int = 20240617
     test_fraction_comments: float = 0.5
     """Jigsaw and Wikipedia talk: half held out, since toxic rows are rare (92 and 59 in all)."""
@@ -76,7 +122,7 @@ class Recipe:
     max_length: int = 256
     layers: int = 2
     """Top encoder layers fine-tuned (with pooler and classifier); the rest stay as the package ships."""
-    epochs: int = 3
+    epochs: int = 2
     batch_size: int = 32
     encoder_lr: float = 5e-5
     head_lr: float = 1e-3
@@ -85,10 +131,11 @@ class Recipe:
     # Sample weights per group: rare in-domain toxic comments up, tweets down (dialect, noisy hate class),
     # toxic-spans comments halved (all toxic: a source confound with the all-Wikipedia clean side).
     weight_comment_clean: float = 1.0
-    weight_comment_toxic: float = 5.0
+    weight_comment_toxic: float = 10.0
     weight_civil_comment: float = 0.5
     weight_civil_sentence: float = 0.5
-    weight_tweet: float = 0.2
+    weight_tweet: float = 0.05
+    weight_identity_template: float = 1.0
     target_validation_fpr: float = 0.04
     """The hold threshold holds at most this share of clean validation comments (target: 5% on test)."""
 
@@ -189,6 +236,11 @@ def span_sentences(data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).drop_duplicates("text").assign(kind="sentence")
 
 
+def _fill(template: str, term: str) -> str:
+    text = re.sub(r"\ba ([AEIOUaeiou])", r"an \1", template.format(term))
+    return text[0].upper() + text[1:]
+
+
 def sample_weights(frame: pd.DataFrame, recipe: Recipe) -> np.ndarray:
     comment_style = frame.source.isin(COMMENT_STYLE)
     weights = np.select(
@@ -197,12 +249,14 @@ def sample_weights(frame: pd.DataFrame, recipe: Recipe) -> np.ndarray:
             comment_style,
             frame.source == "davidson",
             frame.kind == "sentence",
+            frame.source == "identity",
         ],
         [
             recipe.weight_comment_toxic,
             recipe.weight_comment_clean,
             recipe.weight_tweet,
             recipe.weight_civil_sentence,
+            recipe.weight_identity_template,
         ],
         default=recipe.weight_civil_comment,
     )
@@ -480,34 +534,71 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     print(f"recipe: {recipe}", flush=True)
 
-    data = load_data(args.data_dir, recipe)
-    sentences = span_sentences(data)
-    if recipe.weight_civil_sentence <= 0:
-        sentences = sentences[sentences.split == "test"]
-    data = pd.concat([data, sentences], ignore_index=True)
-    data["weight"] = sample_weights(data, recipe)
-    print(data.groupby(["split", "source", "kind"]).label.agg(["size", "sum"]).to_string(), flush=True)
-
-    fitting = data[data.split.isin(["train", "val"])]
-    train, val = data[data.split == "train"], data[data.split == "val"]
-
-    model = load_backbone(recipe)
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(str(bundled.backbone_dir()))
-    frozen = FrozenStates(fitting.text.tolist(), model, tokenizer, recipe, args.cache_dir)
-    local = {index: row for row, index in enumerate(fitting.index)}
-    as_local = lambda frame: frame.set_axis([local[i] for i in frame.index])  # noqa: E731
+    data = prepare_data(args.data_dir, recipe)
     started = time.monotonic()
-    result = fine_tune(model, frozen, as_local(train), as_local(val), recipe)
+    result = train(data, recipe, args.cache_dir)
     training_seconds = round(time.monotonic() - started)
     print(f"best epoch {result['best']['epoch']} (val AUC on comments {result['best']['auc']:.4f})", flush=True)
     if args.validate_only:
         return
 
     _write_bundled(result["best"]["tensors"], recipe)
+    report = evaluate_bundled(data, recipe, threads=args.threads)
+    report["validation"] |= {"history": result["history"], "best_epoch": result["best"]["epoch"]}
+    report.update(
+        training_seconds=training_seconds,
+        data_sha256=file_hashes(args.data_dir),
+        split_rows=data.groupby(["split", "source", "kind"])
+        .label.agg(["size", "sum"])
+        .reset_index()
+        .to_dict("records"),
+    )
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps(_json_safe(report), indent=2) + "\n", encoding="utf-8")
+    _write_metadata(recipe, report)
+    print_table(report)
+
+
+def prepare_data(data_dir: Path, recipe: Recipe) -> pd.DataFrame:
+    data = load_data(data_dir, recipe)
+    sentences = span_sentences(data)
+    if recipe.weight_civil_sentence <= 0:
+        sentences = sentences[sentences.split == "test"]
+    identity = pd.DataFrame(
+        {"text": [_fill(template, term) for template in IDENTITY_TEMPLATES for term in IDENTITY_TERMS]}
+    ).assign(label=0, source="identity", kind="template", split="train")
+    if recipe.weight_identity_template <= 0:
+        identity = identity.iloc[:0]
+    data = pd.concat([data, sentences, identity], ignore_index=True)
+    data["weight"] = sample_weights(data, recipe)
+    print(data.groupby(["split", "source", "kind"]).label.agg(["size", "sum"]).to_string(), flush=True)
+    return data
+
+
+def train(data: pd.DataFrame, recipe: Recipe, cache_dir: Path) -> dict[str, Any]:
+    from transformers import AutoTokenizer
+
+    fitting = data[data.split.isin(["train", "val"])]
+    model = load_backbone(recipe)
+    tokenizer = AutoTokenizer.from_pretrained(str(bundled.backbone_dir()))
+    frozen = FrozenStates(fitting.text.tolist(), model, tokenizer, recipe, cache_dir)
+    # The cache is indexed by position among the fitting rows.
+    position = pd.Series(range(len(fitting)), index=fitting.index)
+    train_rows, val_rows = (fitting[fitting.split == split] for split in ("train", "val"))
+    return fine_tune(
+        model,
+        frozen,
+        train_rows.set_axis(position[train_rows.index].to_numpy()),
+        val_rows.set_axis(position[val_rows.index].to_numpy()),
+        recipe,
+    )
+
+
+def evaluate_bundled(data: pd.DataFrame, recipe: Recipe, *, threads: int) -> dict[str, Any]:
+    """Score validation (for the threshold) and everything held out through detoxify; fit the baselines."""
+    train, val = data[data.split == "train"], data[data.split == "val"]
     classifier = load_classifier(
-        Settings(home=Path(tempfile.mkdtemp(prefix="comments-train-")), toxicity_threads=args.threads)
+        Settings(home=Path(tempfile.mkdtemp(prefix="comments-train-")), toxicity_threads=threads)
     )
 
     def detoxify_scores(frame: pd.DataFrame) -> np.ndarray:
@@ -529,7 +620,7 @@ def main() -> None:
     refit = profanity_check_refit(train)
     from profanity_check import predict_prob as profanity_shipped
 
-    report: dict[str, Any] = {"sets": {}, "perspective": {}}
+    report: dict[str, Any] = {"model_id": MODEL_ID, "recipe": asdict(recipe), "sets": {}, "perspective": {}}
     for name, frame in held_out_sets(data, "test").items():
         y = frame.label.to_numpy()
         scores = {
@@ -558,28 +649,17 @@ def main() -> None:
                 ),
             }
 
-    report.update(
-        model_id=MODEL_ID,
-        recipe=asdict(recipe),
-        thresholds={LABEL: {"hold": hold, "reject": None}},
-        validation={
-            "history": result["history"],
-            "best_epoch": result["best"]["epoch"],
-            "hold_threshold_recall": recall_at(val_comments.label.to_numpy(), val_scores, hold),
-            "hold_threshold_fpr": false_positive_rate_at(val_comments.label.to_numpy(), val_scores, hold),
-            "tfidf_auc_by_c": tfidf_by_c,
-        },
-        training_seconds=training_seconds,
-        data_sha256=file_hashes(args.data_dir),
-        split_rows=data.groupby(["split", "source", "kind"])
-        .label.agg(["size", "sum"])
-        .reset_index()
-        .to_dict("records"),
-    )
-    args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(json.dumps(_json_safe(report), indent=2) + "\n", encoding="utf-8")
-    _write_metadata(recipe, report)
-    print_table(report)
+    report["probes"] = {
+        name: dict(zip(texts, detoxify_scores(pd.DataFrame({"text": texts})).round(4).tolist(), strict=True))
+        for name, texts in PROBES.items()
+    }
+    report["thresholds"] = {LABEL: {"hold": hold, "reject": None}}
+    report["validation"] = {
+        "hold_threshold_recall": recall_at(val_comments.label.to_numpy(), val_scores, hold),
+        "hold_threshold_fpr": false_positive_rate_at(val_comments.label.to_numpy(), val_scores, hold),
+        "tfidf_auc_by_c": tfidf_by_c,
+    }
+    return report
 
 
 def _with_overrides(recipe: Recipe, overrides: list[str]) -> Recipe:
@@ -650,6 +730,9 @@ def print_table(report: dict[str, Any]) -> None:
             f"{name:42} {entry['rows']:>6} {entry['toxic']:>5}  {aucs}  "
             f"{_fmt(at_hold['recall'])} / {_fmt(at_hold['false_positive_rate'])}"
         )
+    for name, scores in report["probes"].items():
+        held = sum(score >= hold for score in scores.values())
+        print(f"probe {name:42} held {held}/{len(scores)}  max {max(scores.values()):.3f}")
     perspective = report["perspective"]
     print(
         f"\nWikipedia talk held-out rows with Perspective scores ({perspective['rows']} rows, "

@@ -103,3 +103,11 @@ def test_int8_quantisation_keeps_the_ranking(bundled_classifier: Classifier) -> 
     assert linear == []
     scores = [result["toxicity"] for result in quantized.score(NEUTRAL + TOXIC)]
     assert max(scores[: len(NEUTRAL)]) < min(scores[len(NEUTRAL) :])
+
+
+def test_rules_default_to_the_bundled_models_recommended_thresholds():
+    """The out-of-the-box hold threshold is the one chosen on the bundled model's validation split."""
+    from comments.domain.rules import DEFAULT_TOXICITY_THRESHOLDS
+    from comments.domain.toxicity import recommended_thresholds
+
+    assert recommended_thresholds() == DEFAULT_TOXICITY_THRESHOLDS

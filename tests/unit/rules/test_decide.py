@@ -92,9 +92,9 @@ def test_hit_reasons_keep_the_hit() -> None:
     )
 
 
-def test_the_default_thresholds_hold_at_one_half() -> None:
-    assert decide(default_rules(), [], {"toxicity": 0.49}).status == "published"
-    assert decide(default_rules(), [], {"toxicity": 0.5}).status == "held"
+def test_the_default_thresholds_hold_at_the_bundled_models_threshold() -> None:
+    assert decide(default_rules(), [], {"toxicity": 0.25}).status == "published"
+    assert decide(default_rules(), [], {"toxicity": 0.26}).status == "held"
     assert decide(default_rules(), [], {"toxicity": 1.0}).status == "held"  # no reject threshold by default
 
 

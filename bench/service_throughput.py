@@ -156,10 +156,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", default="1,8,32,64")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--database-url", help="serve from this (empty) PostgreSQL database instead of SQLite")
     args = parser.parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
     home = Path(tempfile.mkdtemp(prefix="bench-service-"))
     env = {**os.environ, "COMMENTS_HOME": str(home), "HF_HUB_OFFLINE": "1", **FAST_HASH}
+    if args.database_url:
+        env["COMMENTS_DATABASE_URL"] = args.database_url
+        subprocess.run([COMMENTS, "db", "upgrade"], env=env, check=True, capture_output=True)
 
     rates, single = raw_throughput(home, [1, 8, 32, 64])
     print("raw model throughput (score() on one sorted batch, median of 7)")

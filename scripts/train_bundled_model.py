@@ -1,7 +1,7 @@
 """Train the bundled toxicity model and measure it against the baselines on a held-out split.
 
     .venv/bin/python scripts/train_bundled_model.py                 # train, evaluate, write the model
-    .venv/bin/python scripts/train_bundled_model.py --validate-only --layers 1   # compare recipes on val
+    .venv/bin/python scripts/train_bundled_model.py --validate-only --set layers=1   # compare on validation
 
 Data: ../shared/data/toxicity/ (see its README for sources, licences and caveats): the Jigsaw Toxic Comment
 sample (fast-bert, Apache-2.0; Kaggle data CC0, text CC BY-SA 3.0), Wikipedia talk comments with Perspective
@@ -10,9 +10,11 @@ toxic spans in Civil Comments (Pavlopoulos et al., SemEval 2021; CC0).
 
 Recipe (fixed seed): split every source BEFORE any fitting (stratified; Jigsaw and Wikipedia talk half held
 out, tweets a fifth, the toxic-spans trial file as held-out news comments), carve a validation split from
-the training part, cache MiniLM's frozen lower layers once, fine-tune the top `--layers` encoder layers +
-pooler + classifier, keep the epoch with the best validation AUC on comment-style text, pick the hold
-threshold on validation, then score everything held out THROUGH detoxify from the committed tensors.
+the training part, add span-free sentences of the news comments and identity-mention templates as clean
+text (the source confound and identity-term bias, docs/toxicity.md), cache MiniLM's frozen lower layers
+once, fine-tune the top `layers` encoder layers + pooler + classifier, keep the epoch with the best
+validation AUC on comment-style text, pick the hold threshold on validation, then score everything held
+out THROUGH detoxify from the committed tensors.
 The baselines (TF-IDF word+char logistic regression; alt-profanity-check, as shipped and refit) are trained
 on the same rows with the same weights; Perspective is compared on the held-out rows that carry its score.
 """
@@ -677,6 +679,7 @@ def _write_bundled(tensors: dict[str, torch.Tensor], recipe: Recipe) -> None:
     """The trained tensors (fp16) and the metadata the assembler needs; metrics are added at the end."""
     bundled.BUNDLED_DIR.mkdir(parents=True, exist_ok=True)
     save_file({name: t.half().contiguous() for name, t in tensors.items()}, bundled.TRAINED_TENSORS)
+    bundled.TRAINED_TENSORS.chmod(0o644)  # save_file leaves it owner-only: package data must be world-readable
     bundled.METADATA_FILE.write_text(
         json.dumps({"model_id": MODEL_ID, "labels": [LABEL], "max_length": recipe.max_length}, indent=2) + "\n",
         encoding="utf-8",

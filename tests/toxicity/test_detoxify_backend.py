@@ -23,8 +23,10 @@ class RecordingDetoxify:
         type(self).calls.append(kwargs)
         self.class_names = ["toxicity", "insult"]
         self.model = None
+        self.predicted: list[list[str]] = []
 
     def predict(self, texts: list[str]) -> dict[str, Any]:
+        self.predicted.append(texts)
         # detoxify squeezes the batch dimension: floats for one text, lists otherwise.
         toxicity = [0.9 if "idiot" in t else 0.1 for t in texts]
         insult = [0.8 if "idiot" in t else 0.05 for t in texts]
@@ -96,11 +98,16 @@ def test_bad_model_settings_fail_clearly(model: str, config_dir: str | None, com
 def test_scores_are_one_dict_per_text_even_for_one_text(recording: Any) -> None:
     classifier = DetoxifyClassifier(recording(), "test")
     assert classifier.score(["you idiot"]) == [{"toxicity": 0.9, "insult": 0.8}]
-    assert classifier.score(["hello", "you idiot"]) == [
-        {"toxicity": 0.1, "insult": 0.05},
-        {"toxicity": 0.9, "insult": 0.8},
-    ]
     assert classifier.score([]) == []
+
+
+def test_texts_are_predicted_in_chunks_of_similar_length_and_answered_in_order(recording: Any) -> None:
+    detoxify = recording()
+    classifier = DetoxifyClassifier(detoxify, "test", predict_chunk=2)
+    texts = ["a much longer text, you idiot", "hi", "medium text", "you idiot", "ok"]
+    results = classifier.score(texts)
+    assert [r["toxicity"] for r in results] == [0.9, 0.1, 0.1, 0.9, 0.1]
+    assert detoxify.predicted == [["hi", "ok"], ["you idiot", "medium text"], ["a much longer text, you idiot"]]
 
 
 @pytest.mark.model

@@ -73,11 +73,11 @@ def backbone_dir() -> Path:
 def ensure_bundled_checkpoint(home: Path, on_step: Callable[[str], None] | None = None) -> BundledCheckpoint:
     """Assemble the bundled checkpoint under `home/models` unless an identical one is there already.
 
-    Keyed by a hash of the committed tensors, so a new model version assembles next to the old one.
-    Built in a temporary directory and renamed into place: a crash or a concurrent build never leaves a
-    half-written checkpoint where a loader would find it.
+    Keyed by a hash of the committed tensors and of the metadata the assembly reads, so a new model
+    version assembles next to the old one. Built in a temporary directory and renamed into place: a crash
+    or a concurrent build never leaves a half-written checkpoint where a loader would find it.
     """
-    digest = _sha256(TRAINED_TENSORS)
+    digest = _assembly_key()
     models_dir = Path(home).expanduser().resolve() / "models"
     target = models_dir / f"bundled-minilm-l6-{digest[:16]}"
     assembled = BundledCheckpoint(checkpoint=target / "model.ckpt", config_dir=target / "config")
@@ -112,7 +112,7 @@ def _is_complete(target: Path, assembled: BundledCheckpoint, digest: str) -> boo
         return False
     with contextlib.suppress(ValueError):
         recorded = json.loads(marker.read_text(encoding="utf-8"))
-        return recorded == {"trained_sha256": digest, "config_dir": str(assembled.config_dir)}
+        return recorded == {"key": digest, "config_dir": str(assembled.config_dir)}
     return False
 
 
@@ -142,9 +142,7 @@ def _assemble(building: Path, *, final: BundledCheckpoint, digest: str, on_step:
     on_step(ASSEMBLY_STEPS[2])
 
     torch.save(_checkpoint(final.config_dir, labels, state_dict), building / "model.ckpt")
-    (building / _MARKER).write_text(
-        json.dumps({"trained_sha256": digest, "config_dir": str(final.config_dir)}), encoding="utf-8"
-    )
+    (building / _MARKER).write_text(json.dumps({"key": digest, "config_dir": str(final.config_dir)}), encoding="utf-8")
     on_step(ASSEMBLY_STEPS[3])
 
 
@@ -195,9 +193,11 @@ def _write_config_dir(config_dir: Path, *, labels: list[str], max_length: int) -
     (config_dir / "tokenizer.json").write_text(json.dumps(tokenizer), encoding="utf-8")
 
 
-def _sha256(path: Path) -> str:
+def _assembly_key() -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as stream:
+    with TRAINED_TENSORS.open("rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
+    metadata = bundled_metadata()
+    digest.update(json.dumps([metadata["labels"], metadata["max_length"]]).encode())
     return digest.hexdigest()

@@ -5,6 +5,7 @@ Each command takes the Settings from `ctx.obj` (built from the environment when 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -28,7 +29,9 @@ def _load(settings: Settings) -> Classifier:
     from comments.domain.toxicity.detoxify_backend import load_classifier
 
     try:
-        return load_classifier(settings)
+        # Loaders chatter on stdout (torch.hub's "Downloading: ..."); stdout is for results.
+        with contextlib.redirect_stdout(sys.stderr):
+            return load_classifier(settings)
     except ModelLoadError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -61,7 +64,7 @@ def score_command(ctx: click.Context, batch_size: int | None) -> None:
     """Read one comment per line on stdin; write one JSON object of label scores per line, in order."""
     settings = _settings(ctx)
     classifier = _load(settings)
-    lines = (line.rstrip("\r\n") for line in click.get_text_stream("stdin"))
+    lines = (line.rstrip("\r\n") for line in sys.stdin)
     for chunk in _chunks(lines, batch_size or settings.toxicity_batch_size):
         for scores in classifier.score(chunk):
             click.echo(json.dumps(scores))

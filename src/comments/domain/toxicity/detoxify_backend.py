@@ -21,18 +21,34 @@ PUBLISHED_MODELS = ("original", "unbiased", "multilingual", "original-small", "u
 SETTING = "COMMENTS_TOXICITY_MODEL"
 
 
-class DetoxifyClassifier:
-    """A loaded `detoxify.Detoxify`; `score` runs one `predict` over the whole list."""
+# Texts per `predict` call. detoxify pads a call to its longest text, so on CPU a big batch of mixed lengths
+# spends most of its time on padding: texts sorted by length in calls of 8 ran 2x faster than one call of 32
+# (bench/model_throughput.py, 2 cores). Accelerators want wide calls.
+CPU_PREDICT_CHUNK = 8
+ACCELERATOR_PREDICT_CHUNK = 64
 
-    def __init__(self, detoxify: Any, model_id: str) -> None:
+
+class DetoxifyClassifier:
+    """A loaded `detoxify.Detoxify`. `score` sorts the texts by length and predicts in chunks of similar
+    length (`predict_chunk` texts per call), then returns the scores in the order given."""
+
+    def __init__(self, detoxify: Any, model_id: str, predict_chunk: int = CPU_PREDICT_CHUNK) -> None:
         self.detoxify = detoxify
         self.model_id = model_id
         self.labels: tuple[str, ...] = tuple(detoxify.class_names)
+        self.predict_chunk = predict_chunk
 
     def score(self, texts: list[str]) -> list[dict[str, float]]:
-        if not texts:
-            return []
-        predicted = self.detoxify.predict(list(texts))
+        order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
+        results: list[dict[str, float]] = [{}] * len(texts)
+        for start in range(0, len(order), self.predict_chunk):
+            chunk = order[start : start + self.predict_chunk]
+            for index, scores in zip(chunk, self._predict([texts[i] for i in chunk]), strict=True):
+                results[index] = scores
+        return results
+
+    def _predict(self, texts: list[str]) -> list[dict[str, float]]:
+        predicted = self.detoxify.predict(texts)
         # Detoxify squeezes its output: a list of one text gives a float per label, not a list.
         columns = {label: values if isinstance(values, list) else [values] for label, values in predicted.items()}
         return [{label: float(columns[label][row]) for label in self.labels} for row in range(len(texts))]
@@ -63,7 +79,8 @@ def load_classifier(settings: Settings, on_step: Callable[[str], None] | None = 
     if settings.toxicity_quantize:
         detoxify.model = quantize_linear_layers(detoxify.model)
         model_id += "-int8"
-    return DetoxifyClassifier(detoxify, model_id)
+    chunk = CPU_PREDICT_CHUNK if settings.toxicity_device == "cpu" else ACCELERATOR_PREDICT_CHUNK
+    return DetoxifyClassifier(detoxify, model_id, predict_chunk=chunk)
 
 
 def quantize_linear_layers(model: Any) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,7 +85,7 @@ def bootstrap(
     y = np.asarray(labels, dtype=int)
     s = np.asarray(scores, dtype=float)
     value = statistic(y, s)
-    if resamples <= 0:
+    if resamples <= 0 or math.isnan(value):
         return Estimate(value, float("nan"), float("nan"))
     rng = np.random.default_rng(seed)
     classes = [np.flatnonzero(y == c) for c in (0, 1) if (y == c).any()]

@@ -8,6 +8,7 @@ through `loop.call_soon_threadsafe`. Inference never runs on the event loop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import queue
 import threading
@@ -74,9 +75,7 @@ class BatchingRunner:
         if classifier is None:
             from comments.domain.toxicity.detoxify_backend import load_classifier
 
-            def classifier() -> Classifier:
-                return load_classifier(settings)
-
+            classifier = functools.partial(load_classifier, settings)
         return cls(
             classifier,
             batch_size=settings.toxicity_batch_size,
@@ -195,7 +194,8 @@ class BatchingRunner:
         return batch, False
 
     def _run(self, batch: list[_Request]) -> None:
-        # Callers that timed out have cancelled their futures: do not spend the model on them.
+        # Callers that timed out have cancelled their futures: do not spend the model on them. Sorted by
+        # length, so that a classifier predicting in chunks (DetoxifyClassifier) pads little.
         live = sorted((r for r in batch if not r.future.done()), key=lambda r: len(r.text))
         if not live:
             return

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import msgspec
+from sqlalchemy import ColumnElement, and_, or_
 
 from comments.errors import InvalidInput
 
@@ -31,3 +33,13 @@ def decode_cursor(cursor: str) -> Position:
             "The cursor is not valid: use next_cursor from a previous page.",
             errors=[{"pointer": "/cursor", "message": "Not a cursor this service made."}],
         ) from exc
+
+
+def after(created_at: Any, id_: Any, cursor: str | None, *, descending: bool) -> ColumnElement[bool] | None:
+    """The condition that starts a page just past `cursor` on (created_at, id), or None without one."""
+    if not cursor:
+        return None
+    pos = decode_cursor(cursor)
+    if descending:
+        return or_(created_at < pos.created_at, and_(created_at == pos.created_at, id_ < pos.id))
+    return or_(created_at > pos.created_at, and_(created_at == pos.created_at, id_ > pos.id))

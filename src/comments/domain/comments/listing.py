@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from comments.db import Article, Comment, CommentStatus, Profile
 from comments.domain.comments import schemas as s
-from comments.domain.comments.cursor import decode_cursor, encode_cursor
+from comments.domain.comments.cursor import after, encode_cursor
 from comments.domain.moderation.codes import MODERATOR_APPROVED
 
 REPLIES_PER_ROOT = 20
@@ -97,14 +97,8 @@ class ThreadReader:
             .outerjoin(Profile, Profile.user_id == Comment.author_id)
             .where(Comment.article_id == article.id, Comment.parent_id.is_(None), _visible_to(viewer_id))
         )
-        if cursor:
-            pos = decode_cursor(cursor)
-            key, at = (Comment.created_at, Comment.id), (pos.created_at, pos.id)
-            query = query.where(
-                or_(key[0] < at[0], and_(key[0] == at[0], key[1] < at[1]))
-                if newest
-                else or_(key[0] > at[0], and_(key[0] == at[0], key[1] > at[1]))
-            )
+        if (start := after(Comment.created_at, Comment.id, cursor, descending=newest)) is not None:
+            query = query.where(start)
         order = (Comment.created_at.desc(), Comment.id.desc()) if newest else (Comment.created_at, Comment.id)
         rows = (await self.session.execute(query.order_by(*order).limit(limit + 1))).all()
         more = len(rows) > limit
@@ -133,14 +127,8 @@ class ThreadReader:
             .outerjoin(Profile, Profile.user_id == Comment.author_id)
             .where(Comment.root_id == root.id, _visible_to(viewer_id))
         )
-        if cursor:
-            pos = decode_cursor(cursor)
-            query = query.where(
-                or_(
-                    Comment.created_at > pos.created_at,
-                    and_(Comment.created_at == pos.created_at, Comment.id > pos.id),
-                )
-            )
+        if (start := after(Comment.created_at, Comment.id, cursor, descending=False)) is not None:
+            query = query.where(start)
         rows = (await self.session.execute(query.order_by(Comment.created_at, Comment.id).limit(limit + 1))).all()
         more = len(rows) > limit
         rows = rows[:limit]

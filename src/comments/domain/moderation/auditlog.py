@@ -8,12 +8,12 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import AuditEntry, Profile, Role
 from comments.domain.accounts.services import CurrentUser
-from comments.domain.comments.cursor import decode_cursor, encode_cursor
+from comments.domain.comments.cursor import after, encode_cursor
 from comments.domain.moderation import schemas as s
 from comments.domain.moderation.access import site_for_staff
 
@@ -65,14 +65,8 @@ class AuditLogService(SQLAlchemyAsyncRepositoryService[AuditEntry]):
             query = query.where(AuditEntry.created_at >= since)
         if until is not None:
             query = query.where(AuditEntry.created_at < until)
-        if cursor:
-            pos = decode_cursor(cursor)
-            query = query.where(
-                or_(
-                    AuditEntry.created_at < pos.created_at,
-                    and_(AuditEntry.created_at == pos.created_at, AuditEntry.id < pos.id),
-                )
-            )
+        if (start := after(AuditEntry.created_at, AuditEntry.id, cursor, descending=True)) is not None:
+            query = query.where(start)
         rows = (
             await self.session.execute(
                 query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit + 1)

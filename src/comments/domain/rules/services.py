@@ -10,13 +10,13 @@ from uuid import UUID
 
 import anyio.to_thread
 import msgspec
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import Article, AuditEntry, Comment, CommentStatus, Site, User
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
-from comments.domain.comments.cursor import decode_cursor, encode_cursor
+from comments.domain.comments.cursor import after, encode_cursor
 from comments.domain.comments.pipeline import ToxicityScorer, author_history, check_rate, clean_body, judge
 from comments.domain.rules import payloads as p
 from comments.domain.rules.backtest import BacktestRecord, backtest
@@ -122,14 +122,8 @@ class RulesService:
             .outerjoin(Article, Article.id == AuditEntry.article_id)
             .where(AuditEntry.site_id == site.id, AuditEntry.action.in_(HISTORY_ACTIONS))
         )
-        if cursor:
-            pos = decode_cursor(cursor)
-            query = query.where(
-                or_(
-                    AuditEntry.created_at < pos.created_at,
-                    and_(AuditEntry.created_at == pos.created_at, AuditEntry.id < pos.id),
-                )
-            )
+        if (start := after(AuditEntry.created_at, AuditEntry.id, cursor, descending=True)) is not None:
+            query = query.where(start)
         rows = (
             await self.session.execute(
                 query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit + 1)

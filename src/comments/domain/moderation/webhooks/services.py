@@ -9,13 +9,13 @@ from uuid import UUID
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import DeliveryStatus, Role, Site, Webhook, WebhookDelivery
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
-from comments.domain.comments.cursor import decode_cursor, encode_cursor
+from comments.domain.comments.cursor import after, encode_cursor
 from comments.domain.moderation.access import site_for_staff
 from comments.domain.moderation.webhooks import schemas as s
 from comments.domain.moderation.webhooks.outbox import PING, enqueue_event
@@ -151,14 +151,8 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
         query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
         if status:
             query = query.where(WebhookDelivery.status == DeliveryStatus(status))
-        if cursor:
-            pos = decode_cursor(cursor)
-            query = query.where(
-                or_(
-                    WebhookDelivery.created_at < pos.created_at,
-                    and_(WebhookDelivery.created_at == pos.created_at, WebhookDelivery.id < pos.id),
-                )
-            )
+        if (start := after(WebhookDelivery.created_at, WebhookDelivery.id, cursor, descending=True)) is not None:
+            query = query.where(start)
         rows = list(
             await self.session.scalars(
                 query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(limit + 1)

@@ -3,11 +3,10 @@
 // a backtest over the site's recent comments, and the history of changes.
 
 import { ApiError, enc, field, fill, h, timeEl } from "./lib.js";
-import { startStaffPage } from "./staff.js";
+import { announcer, startStaffPage } from "./staff.js";
 
 const main = document.getElementById("staff-main");
-const live = h("p", { class: "x-sr", role: "status", "aria-live": "polite" });
-document.body.append(live);
+const say = announcer();
 
 const state = { site: null, version: null, historyCursor: null };
 const ui = {};
@@ -18,13 +17,6 @@ const api = startStaffPage({
   main,
   onSite: (site) => openSite(site),
 });
-
-function say(message) {
-  live.textContent = "";
-  setTimeout(() => {
-    live.textContent = message;
-  }, 50);
-}
 
 const R = () => `/api/v1/sites/${enc(state.site)}/rules`;
 

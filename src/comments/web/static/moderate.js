@@ -2,7 +2,7 @@
 // claims, bulk decisions, sanctions and keyboard shortcuts. New items arrive by polling.
 
 import { ApiError, enc, field, fill, h, setFieldError, timeEl } from "./lib.js";
-import { maybeLink, startStaffPage, typing } from "./staff.js";
+import { announcer, maybeLink, startStaffPage, typing } from "./staff.js";
 
 const POLL_MS = Number(document.body.dataset.pollMs) || 5000;
 const REASONS = [
@@ -18,8 +18,7 @@ const REASONS = [
 const WHY = { held: "Held", reported: "Reported", flagged: "Flagged" };
 
 const main = document.getElementById("staff-main");
-const live = h("p", { class: "x-sr", role: "status", "aria-live": "polite" });
-document.body.append(live);
+const say = announcer();
 
 const state = {
   site: null,
@@ -42,13 +41,6 @@ const api = startStaffPage({
   main,
   onSite: (site) => openSite(site),
 });
-
-function say(message) {
-  live.textContent = "";
-  setTimeout(() => {
-    live.textContent = message;
-  }, 50);
-}
 
 const Q = () => `/api/v1/sites/${enc(state.site)}/moderation`;
 

@@ -9,6 +9,19 @@ export const tokens = new TokenStore("comments:staff-token");
 
 /** Starts a staff page: shows a login form until someone with `role` (or above) on some site is logged in,
  * then a site chooser; calls onSite(site, me) whenever the site changes. Returns the Api. */
+/** A polite live region for screen readers. The text is cleared first and set a tick later, so that
+ * announcing the same message twice is still read out. */
+export function announcer() {
+  const live = h("p", { class: "x-sr", role: "status", "aria-live": "polite" });
+  document.body.append(live);
+  return (message) => {
+    live.textContent = "";
+    setTimeout(() => {
+      live.textContent = message;
+    }, 50);
+  };
+}
+
 export function startStaffPage({ role, account, main, onSite }) {
   const api = new Api(tokens, () => showLogin("Your session has ended. Log in again."));
   let me = null;

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from comments.db import Article, Comment, CommentStatus, Sanction, SanctionKind, Site
 from comments.domain.accounts.profiles import has_control_characters
 from comments.domain.rules import (
-    ArticleContext,
     AuthorHistory,
     Decision,
     Draft,
@@ -28,8 +27,8 @@ from comments.domain.rules import (
     check_rate_limit,
     decide,
     evaluate,
-    thread_auto_closed,
 )
+from comments.domain.sites.rules import thread_closes_at
 from comments.errors import (
     InvalidInput,
     PayloadTooLarge,
@@ -112,10 +111,12 @@ async def check_sanctions(session: AsyncSession, user_id: UUID, site: Site, now:
 
 
 def check_open(article: Article, rules: RuleSet, now: datetime) -> None:
-    if article.closed_at is not None and article.closed_at <= now:
+    closes_at = thread_closes_at(article, rules)
+    if closes_at is None or closes_at > now:
+        return
+    if closes_at == article.closed_at:
         raise ThreadClosed("This thread is closed to new comments.")
-    if thread_auto_closed(rules, ArticleContext(article.created_at, article.first_comment_at), now):
-        raise ThreadClosed("This thread closed automatically and takes no new comments.")
+    raise ThreadClosed("This thread closed automatically and takes no new comments.")
 
 
 async def author_history(

@@ -17,9 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from comments.db import Article, Comment, CommentStatus, Membership, Role, Site
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.accounts.tokens import new_token, token_hash
-from comments.domain.rules import ArticleContext, thread_closes_at
 from comments.domain.sites import schemas as s
-from comments.domain.sites.rules import article_rules, site_rules
+from comments.domain.sites.rules import article_rules, site_rules, thread_closes_at
 from comments.errors import Forbidden, InvalidInput, NotFound
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -217,10 +216,7 @@ class SiteService(SQLAlchemyAsyncRepositoryService[Site]):
     async def describe_article(self, site: Site, article: Article) -> s.Article:
         count = (await self.counts(site, [article.external_id]))[article.external_id]
         # A thread is closed by hand (closed_at) or by the rules (N days after it started).
-        auto_close = thread_closes_at(
-            article_rules(site, article), ArticleContext(article.created_at, article.first_comment_at)
-        )
-        closes_at = min((t for t in (article.closed_at, auto_close) if t is not None), default=None)
+        closes_at = thread_closes_at(article, article_rules(site, article))
         now = datetime.now(UTC)
         return s.Article(
             id=article.id,

@@ -8,6 +8,11 @@
    fast as answers come back, for a fixed time; sustained throughput is completed 201s per second.
 3. The serving process's peak RSS (VmHWM).
 
+Per level it also prints where the server's CPU went, per post: its event-loop thread (HTTP, routing,
+SQL through SQLAlchemy and the driver, the rules) and its other threads (the model's torch threads, the
+SQLite driver's thread), and the model's wall time per text and mean batch as the runner saw them
+(`model_stats` of /ready). On 2 cores these show whether the model or the request path is the limit.
+
 Targets (issue 3): under 32 clients the service reaches >= 85% of the raw batched throughput; a lone
 post's median latency <= single-comment inference time + 15 ms. The load generator runs on the same
 2 cores as the server and competes with it: the numbers are conservative.
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -119,35 +125,108 @@ async def prepare(base: str, env: dict[str, str], clients: int) -> list[dict[str
     return readers
 
 
-async def load(base: str, readers: list[dict[str, str]], texts: list[str], seconds: float) -> dict[str, float]:
-    """Each reader posts back-to-back for `seconds` (after a 2 s warm-up); counts answers and latencies."""
+class KeepAliveClient:
+    """The load generator's HTTP/1.1 client: one keep-alive connection, requests written as bytes.
+
+    The load runs on the same 2 cores as the server, so its own CPU cost is taken from the server: httpx
+    spent more CPU per request than this (measured: ~4 ms per post alone, ~20 ms at 32 clients), a few
+    lines of asyncio streams spend a fraction of a millisecond.
+    """
+
+    def __init__(self, base: str, auth: dict[str, str]) -> None:
+        url = httpx.URL(base)
+        self.host, self.port = url.host, url.port or 80
+        self.head = "".join(f"{k}: {v}\r\n" for k, v in {**auth, "Host": f"{self.host}:{self.port}"}.items())
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post_json(self, path: str, payload: object) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        body = json.dumps(payload).encode()
+        request = (
+            f"POST {path} HTTP/1.1\r\n{self.head}Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        self.writer.write(request + body)
+        status = int((await self.reader.readline()).split()[1])
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "transfer-encoding":
+                raise RuntimeError("chunked answers are not expected from POST comment")
+        await self.reader.readexactly(length)
+        return status
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def server_snapshot(base: str, pid: int) -> dict[str, float]:
+    """CPU seconds of the server's event-loop thread and of its other threads (model, torch, database
+    driver), and the toxicity runner's counters from /ready."""
+    tick = os.sysconf("SC_CLK_TCK")
+    loop_cpu = other_cpu = 0.0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
+        cpu = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if int(tid) == pid:
+            loop_cpu += cpu
+        else:
+            other_cpu += cpu
+    stats = httpx.get(base + "/ready", timeout=10).json()["model_stats"]
+    return {"loop_cpu": loop_cpu, "other_cpu": other_cpu, **stats}
+
+
+async def load(
+    base: str, readers: list[dict[str, str]], texts: list[str], seconds: float, pid: int
+) -> dict[str, float]:
+    """Each reader posts back-to-back for `seconds` (after a 2 s warm-up); counts answers and latencies,
+    and what the server spent per post while measured."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     counter = iter(range(10**9))
 
     async def client_loop(auth: dict[str, str], deadline: float, record: bool) -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        client = KeepAliveClient(base, auth)
+        try:
             while time.perf_counter() < deadline:
                 n = next(counter)
                 body = f"{texts[n % len(texts)]} ({n})"
                 started = time.perf_counter()
-                r = await client.post(ARTICLE, json={"body": body}, headers=auth)
+                status = await client.post_json(ARTICLE, {"body": body})
                 if record:
                     latencies.append(time.perf_counter() - started)
-                    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+                    statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            await client.close()
 
     warm = time.perf_counter() + 2
     await asyncio.gather(*(client_loop(a, warm, False) for a in readers))
+    before = await asyncio.to_thread(server_snapshot, base, pid)
     started = time.perf_counter()
     await asyncio.gather(*(client_loop(a, started + seconds, True) for a in readers))
     elapsed = time.perf_counter() - started
+    after = await asyncio.to_thread(server_snapshot, base, pid)
     ok = statuses.get(201, 0)
+    answered = max(1, sum(statuses.values()))
+    scored = max(1, after["texts_scored"] - before["texts_scored"])
     latencies.sort()
     return {
         "throughput": ok / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
         "p90_ms": latencies[int(len(latencies) * 0.9)] * 1000,
         "errors": sum(v for k, v in statuses.items() if k != 201),
+        "loop_cpu_ms": (after["loop_cpu"] - before["loop_cpu"]) / answered * 1000,
+        "other_cpu_ms": (after["other_cpu"] - before["other_cpu"]) / answered * 1000,
+        "model_ms": (after["model_seconds"] - before["model_seconds"]) / scored * 1000,
+        "mean_batch": scored / max(1, after["batches"] - before["batches"]),
     }
 
 
@@ -177,16 +256,22 @@ def main() -> None:
         base = f"http://127.0.0.1:{args.port}"
         readers = asyncio.run(prepare(base, env, max(client_counts)))
         texts = comment_like_texts(5000, seed=2)
-        print(f"service: POST comment, {args.seconds:.0f} s per level (SQLite, bundled model)")
-        print(f"{'clients':>8}{'posts/s':>10}{'p50 ms':>9}{'p90 ms':>9}{'errors':>8}{'vs raw@32':>11}")
+        database = "PostgreSQL" if args.database_url else "SQLite"
+        print(f"service: POST comment, {args.seconds:.0f} s per level ({database}, bundled model)")
+        print(
+            f"{'clients':>8}{'posts/s':>10}{'p50 ms':>9}{'p90 ms':>9}{'errors':>8}{'vs raw@32':>11}"
+            f"{'loop CPU':>10}{'other CPU':>11}{'model ms':>10}{'batch':>7}"
+        )
+        print(f"{'':>57}{'ms/post':>10}{'ms/post':>11}{'per text':>10}{'mean':>7}")
         results = {}
         for clients in client_counts:
-            result = asyncio.run(load(base, readers[:clients], texts, args.seconds))
+            result = asyncio.run(load(base, readers[:clients], texts, args.seconds, process.pid))
             results[clients] = result
             ratio = result["throughput"] / rates[32]
             print(
                 f"{clients:>8}{result['throughput']:>10.1f}{result['p50_ms']:>9.1f}{result['p90_ms']:>9.1f}"
-                f"{result['errors']:>8}{ratio:>10.0%}"
+                f"{result['errors']:>8}{ratio:>10.0%}{result['loop_cpu_ms']:>10.1f}{result['other_cpu_ms']:>11.1f}"
+                f"{result['model_ms']:>10.1f}{result['mean_batch']:>7.1f}"
             )
         rss = peak_rss_mb(process.pid)
     finally:

@@ -304,3 +304,43 @@ async def test_thread_etag_gives_304_until_something_changes(api, reader_token):
     changed = await api.client.get(api.comments_url(), headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
+
+
+async def test_unknown_site_is_404_on_the_comment_routes(api, reader_token):
+    """One query loads the site and the article; the answer still says which one is missing."""
+    r = await api.client.post(
+        "/api/v1/sites/nope/articles/x/comments", json={"body": "x"}, headers=api.auth(reader_token)
+    )
+    assert r.status_code == 404
+    assert "site 'nope'" in r.json()["detail"]
+    r = await api.client.get(f"/api/v1/sites/nope/articles/{api.article}/comments")
+    assert r.status_code == 404
+    r = await api.client.get("/api/v1/sites/demo/articles/nope/comments")
+    assert r.status_code == 404
+    assert "article 'nope'" in r.json()["detail"]
+
+
+async def test_new_commenters_are_held_until_enough_comments_were_published(api, settings):
+    """Premoderation counts the author's published comments on the site, up to the number the rule needs."""
+    from tests.moderation_support import comment_row, seed_comment, set_rules, user_by_email
+
+    async def counted(outcome):
+        return (await comment_row(settings, outcome["id"])).reasons[0]["detail"]["approved_on_site"]
+
+    premoderation = {"mode": "new_commenters", "approved_comments_needed": 2}
+    await set_rules(settings, {"premoderation": premoderation, "rate_limits": {"per_minute": None}})
+    token = await api.reader("new@example.com", "Newcomer")
+    author = (await user_by_email(settings, "new@example.com")).id
+    first = (await api.post(token, "My first comment on this site.")).json()
+    assert first["status"] == "held"
+    assert first["reasons"][0]["code"] == "premoderation.new_commenter"
+    assert await counted(first) == 0
+
+    await seed_comment(settings, author, "An approved comment.", status="published")
+    second = (await api.post(token, "A second comment, one approved so far.")).json()
+    assert second["status"] == "held"
+    assert await counted(second) == 1
+
+    for body in ("Another approved comment.", "And a third one."):
+        await seed_comment(settings, author, body, status="published")
+    assert (await api.post(token, "Now I am a regular here.")).json()["status"] == "published"

@@ -35,3 +35,8 @@ async def test_the_bundled_model_decides_newcomers_comments(model_api):
     [reason] = toxic["reasons"]
     assert reason["code"] == "toxicity"
     assert "review" in toxic["message"]
+    stats = (await api.client.get("/ready")).json()["model_stats"]
+    assert stats["texts_scored"] == 2  # operators see the runner's counters, model time included
+    assert stats["batches"] >= 1
+    assert stats["timeouts"] == stats["errors"] == 0
+    assert stats["model_seconds"] > 0

@@ -21,6 +21,13 @@ from comments.config import Settings
 MIGRATIONS = Path(comments.__file__).resolve().parents[2] / "migrations"
 
 
+def request_session(connection: Any) -> Any:
+    """The request's own session (advanced-alchemy's; its before-send handler commits or rolls it back and
+    closes it). Middleware and guards use it, so a request opens one connection and one transaction."""
+    state = connection.app.state
+    return state.sqlalchemy_config.provide_session(state, connection.scope)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers work during a write; busy_timeout makes concurrent writers wait instead of failing.

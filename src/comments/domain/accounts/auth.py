@@ -8,6 +8,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from comments.db.engine import request_session
 from comments.domain.accounts.services import CurrentUser, authenticate
 from comments.errors import Unauthenticated
 
@@ -23,9 +24,7 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
             raise Unauthenticated("Send the session token as 'Authorization: Bearer <token>'.")
-        sa_config = connection.app.state.sqlalchemy_config
-        async with sa_config.get_session() as session:
-            user = await authenticate(session, token.strip())
+        user = await authenticate(request_session(connection), token.strip())
         if user is None:
             raise Unauthenticated("Your session has expired or was logged out. Log in again.", code="session-expired")
         return AuthenticationResult(user=user, auth=token)

@@ -13,6 +13,7 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from comments.config import Settings
 from comments.db import LoginFailure, Membership, Profile, RulesAcceptance, SessionToken, Site, User
@@ -29,7 +30,7 @@ from comments.domain.accounts.profiles import (
 from comments.domain.accounts.tokens import new_token, token_hash
 from comments.domain.rules.schema import RuleSet
 from comments.domain.sites.rules import site_rules
-from comments.errors import Conflict, InvalidInput, RateLimited, Unauthenticated
+from comments.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthenticated
 
 MIN_PASSWORD_LENGTH = 10
 ADDRESS_FAILURE_FACTOR = 4
@@ -48,6 +49,17 @@ class CurrentUser:
     email: str
     is_superadmin: bool
     token_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """A reader as one site sees them: their details, whether those meet the site's requirements, and the
+    site's rules (which set the requirements)."""
+
+    user: User
+    details: dict[str, Any]
+    status: ProfileStatus
+    rules: RuleSet
 
 
 class UserService(SQLAlchemyAsyncRepositoryService[User]):
@@ -164,13 +176,6 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         )
         return [(slug, str(role)) for slug, role in rows.all()]
 
-    async def accepted_version(self, user_id: UUID, site_id: UUID) -> int | None:
-        return await self.session.scalar(
-            select(RulesAcceptance.version).where(
-                RulesAcceptance.user_id == user_id, RulesAcceptance.site_id == site_id
-            )
-        )
-
     async def update_profile(self, user_id: UUID, values: dict[str, Any], *, site: Site | None) -> User:
         """Change the fields given. Guidelines are accepted per site, so that needs `site`."""
         rules_version = site_rules(site).guidelines.version if site else None
@@ -224,12 +229,23 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         else:
             self.session.add(RulesAcceptance(user_id=user_id, site_id=site_id, version=version))
 
-    async def eligibility(self, user_id: UUID, site: Site) -> tuple[dict[str, Any], ProfileStatus, RuleSet]:
-        """The reader's details as the site sees them, and whether they satisfy its requirements."""
-        user = await self.get(user_id)
+    async def eligibility(self, user_id: UUID, site: Site) -> Eligibility:
+        """The reader's details as the site sees them, and whether they satisfy its requirements. One query
+        (user, profile and the site's guidelines acceptance): it runs on every post."""
+        row = (
+            await self.session.execute(
+                select(User, RulesAcceptance.version)
+                .outerjoin(RulesAcceptance, (RulesAcceptance.user_id == User.id) & (RulesAcceptance.site_id == site.id))
+                .where(User.id == user_id)
+                .options(joinedload(User.profile))
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound("There is no such user.")
+        user, accepted_version = row
         rules = site_rules(site)
         details = profile_values(user.profile)
-        details["accepted_rules_version"] = await self.accepted_version(user_id, site.id)
+        details["accepted_rules_version"] = accepted_version
         status = profile_status(
             details,
             required_fields=rules.profile.required_fields,
@@ -237,12 +253,12 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             rules_version=rules.guidelines.version,
             current_year=utcnow().year,
         )
-        return details, status, rules
+        return Eligibility(user, details, status, rules)
 
     async def describe(self, user_id: UUID, site: Site | None) -> s.Me:
-        user = await self.get(user_id)
         roles = [s.SiteRole(site=slug, role=role) for slug, role in await self.roles(user_id)]
         if site is None:
+            user = await self.get(user_id)
             details = profile_values(user.profile)
             return s.Me(
                 user=s.User.of(user),
@@ -255,10 +271,11 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
                 rules_version=None,
                 roles=roles,
             )
-        details, status, rules = await self.eligibility(user_id, site)
+        eligible = await self.eligibility(user_id, site)
+        status, rules = eligible.status, eligible.rules
         return s.Me(
-            user=s.User.of(user),
-            profile=s.Profile(**details),
+            user=s.User.of(eligible.user),
+            profile=s.Profile(**eligible.details),
             site=site.slug,
             profile_complete=status.complete,
             missing_fields=list(status.missing_fields),

@@ -49,8 +49,7 @@ class ThreadController(Controller):
         """Top-level comments a page at a time (opaque cursor), replies nested under them. A logged-in
         reader also sees their own held and rejected comments, with the reasons. Answers carry an ETag:
         polling with If-None-Match gets a 304 while nothing changed."""
-        site_row = await sites_service.get_by_slug(site)
-        article_row = await sites_service.get_article(site_row, article)
+        site_row, article_row = await sites_service.site_and_article(site, article)
         page = await comments_service.thread(
             site_row, article_row, _viewer(request), cursor=cursor, limit=limit, sort=sort
         )
@@ -70,8 +69,7 @@ class ThreadController(Controller):
     ) -> Response[dict[str, Any]]:
         """Post a comment or a reply. 201 with the outcome: published, held (with reasons) or rejected.
         Send an Idempotency-Key to make retries safe."""
-        site_row = await sites_service.get_by_slug(site)
-        article_row = await sites_service.get_article(site_row, article)
+        site_row, article_row = await sites_service.site_and_article(site, article)
         status, outcome = await comments_service.post(
             site_row, article_row, data, request.user, users_service, idempotency_key
         )

@@ -126,10 +126,11 @@ async def author_history(
     site: Site,
     article: Article | None,
     now: datetime,
-    duplicate_window: timedelta,
+    rules: RuleSet,
 ) -> AuthorHistory:
     """What the rules need to know about an author's recent activity, read from the database so that
     limits hold across every server process."""
+    duplicate_window = timedelta(seconds=rules.duplicate.window_seconds)
     recent = (
         await session.execute(
             select(Comment.created_at, Comment.article_id, Comment.body)
@@ -142,20 +143,29 @@ async def author_history(
             .limit(HISTORY_ROWS)
         )
     ).all()
-    approved = await session.scalar(
-        select(func.count()).where(
-            Comment.author_id == user_id,
-            Comment.site_id == site.id,
-            Comment.status == CommentStatus.PUBLISHED,
-        )
-    )
     return AuthorHistory(
         account_created_at=account_created_at,
-        approved_on_site=approved or 0,
+        approved_on_site=await _approved_on_site(session, user_id, site, rules),
         recent_on_site=tuple(at for at, _, _ in recent),
         recent_on_article=tuple(at for at, article_id, _ in recent if article and article_id == article.id),
         recent_bodies=tuple((body, at) for at, _, body in recent if at > now - duplicate_window),
     )
+
+
+async def _approved_on_site(session: AsyncSession, user_id: UUID, site: Site, rules: RuleSet) -> int:
+    """The author's published comments on the site, counted only as far as a rule looks: premoderation of
+    new commenters needs `approved_comments_needed` of them and no other rule reads the number. So a post
+    costs no count at all on most sites, and a bounded one on the rest, however prolific the author."""
+    premoderation = rules.premoderation
+    if premoderation.mode != "new_commenters":
+        return 0
+    published = (
+        select(Comment.id)
+        .where(Comment.author_id == user_id, Comment.site_id == site.id, Comment.status == CommentStatus.PUBLISHED)
+        .limit(premoderation.approved_comments_needed)
+        .subquery()
+    )
+    return await session.scalar(select(func.count()).select_from(published)) or 0
 
 
 def check_rate(rules: RuleSet, history: AuthorHistory, now: datetime) -> None:

@@ -77,7 +77,8 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
                 return replay
         now = utcnow()
         rules = article_rules(site, article)
-        _, profile, _ = await users.eligibility(author.id, site)
+        eligible = await users.eligibility(author.id, site)
+        profile = eligible.status
         if not profile.complete:
             detail = (
                 f"You must be older than {rules.profile.minimum_age} to comment here."
@@ -91,16 +92,8 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             )
         await check_sanctions(self.session, author.id, site, now)
         check_open(article, rules, now)
-        user = await users.get(author.id)
-        history = await author_history(
-            self.session,
-            author.id,
-            user.created_at,
-            site,
-            article,
-            now,
-            timedelta(seconds=rules.duplicate.window_seconds),
-        )
+        user = eligible.user
+        history = await author_history(self.session, author.id, user.created_at, site, article, now, rules)
         check_rate(rules, history, now)
         body = clean_body(data.body, rules)
         parent = await self._parent(article, data.parent_id, rules)
@@ -143,15 +136,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         check_open(article, rules, now)
         text = clean_body(body, rules)
         user = await users.get(author.id)
-        history = await author_history(
-            self.session,
-            author.id,
-            user.created_at,
-            site,
-            article,
-            now,
-            timedelta(seconds=rules.duplicate.window_seconds),
-        )
+        history = await author_history(self.session, author.id, user.created_at, site, article, now, rules)
         # The comment being edited is not a duplicate of itself.
         history = replace(
             history,

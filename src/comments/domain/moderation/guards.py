@@ -12,6 +12,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 
 from comments.db import Membership
+from comments.db.engine import request_session
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.sites.guards import requires_site_admin, requires_site_moderator
 from comments.errors import Forbidden, Unauthenticated
@@ -26,7 +27,7 @@ async def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: Base
         raise Unauthenticated("Log in to do this.")
     if user.is_superadmin:
         return
-    async with connection.app.state.sqlalchemy_config.get_session() as session:
-        member = await session.scalar(select(Membership.id).where(Membership.user_id == user.id).limit(1))
+    session = request_session(connection)
+    member = await session.scalar(select(Membership.id).where(Membership.user_id == user.id).limit(1))
     if member is None:
         raise Forbidden("Only moderators can do this.")

@@ -68,7 +68,7 @@ class ReportService(SQLAlchemyAsyncRepositoryService[Report]):
             raise Forbidden("You cannot report your own comment.", code="own-comment")
         if comment.status != CommentStatus.PUBLISHED:
             raise NotFound("There is no such comment.")
-        _, profile, _ = await users.eligibility(reader.id, site)
+        profile = (await users.eligibility(reader.id, site)).status
         if not profile.complete:
             raise ProfileIncomplete(
                 "Complete your personal details to report comments.", missing_fields=list(profile.missing_fields)

@@ -196,8 +196,7 @@ class RulesService:
         user = await self.session.get(User, author.user_id)
         if user is None:
             raise NotFound("There is no such user.")
-        window = timedelta(seconds=rules.duplicate.window_seconds)
-        return await author_history(self.session, user.id, user.created_at, site, article, now, window)
+        return await author_history(self.session, user.id, user.created_at, site, article, now, rules)
 
     async def backtest(self, site: Site, data: p.Backtest) -> p.BacktestResult:
         """Replay a proposed rule set over the site's most recent comments (stored scores, no re-scoring)."""

@@ -10,6 +10,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 
 from comments.db import Membership, Role, Site
+from comments.db.engine import request_session
 from comments.domain.accounts.services import CurrentUser
 from comments.errors import Forbidden, NotFound, Unauthenticated
 
@@ -25,15 +26,15 @@ def requires_site_role(role: Role) -> Guard:
         if not isinstance(user, CurrentUser):
             raise Unauthenticated("Log in to do this.")
         slug = connection.path_params.get("site")
-        async with connection.app.state.sqlalchemy_config.get_session() as session:
-            site_id = await session.scalar(select(Site.id).where(Site.slug == slug))
-            if site_id is None:
-                raise NotFound(f"There is no site '{slug}'.")
-            if user.is_superadmin:
-                return
-            held = await session.scalar(
-                select(Membership.role).where(Membership.user_id == user.id, Membership.site_id == site_id)
-            )
+        session = request_session(connection)
+        site_id = await session.scalar(select(Site.id).where(Site.slug == slug))
+        if site_id is None:
+            raise NotFound(f"There is no site '{slug}'.")
+        if user.is_superadmin:
+            return
+        held = await session.scalar(
+            select(Membership.role).where(Membership.user_id == user.id, Membership.site_id == site_id)
+        )
         if held is None or RANK[Role(held)] < RANK[role]:
             raise Forbidden(f"Only this site's {role}s can do this.")
 

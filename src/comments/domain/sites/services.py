@@ -132,6 +132,21 @@ class SiteService(SQLAlchemyAsyncRepositoryService[Site]):
 
     # articles
 
+    async def site_and_article(self, slug: str, article: str) -> tuple[Site, Article]:
+        """A site and one of its articles in one query: the comment routes need both on every call."""
+        row = (
+            await self.session.execute(
+                select(Site, Article)
+                .outerjoin(Article, (Article.site_id == Site.id) & (Article.external_id == article))
+                .where(Site.slug == slug)
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound(f"There is no site '{slug}'.")
+        if row[1] is None:
+            raise NotFound(f"There is no article '{article}' on site '{slug}'.")
+        return row[0], row[1]
+
     async def get_article(self, site: Site, article: str) -> Article:
         row = await self.session.scalar(
             select(Article).where(Article.site_id == site.id, Article.external_id == article)

@@ -20,6 +20,8 @@ class Readiness(msgspec.Struct):
     """loading | ready | failed | disabled"""
     model_id: str | None = None
     model_error: str | None = None
+    model_stats: dict[str, Any] | None = None
+    """Since start: texts_scored, batches, mean_batch_size, timeouts, errors, model_seconds."""
 
 
 class SystemController(Controller):
@@ -47,5 +49,6 @@ class SystemController(Controller):
             model=model,
             model_id=getattr(toxicity, "model_id", None) if toxicity is not None else None,
             model_error=getattr(toxicity, "error", None) if toxicity is not None else None,
+            model_stats=toxicity.stats() if hasattr(toxicity, "stats") else None,
         )
         return Response(body, status_code=200 if ready else 503)

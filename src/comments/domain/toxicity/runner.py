@@ -65,7 +65,8 @@ class BatchingRunner:
         self._thread: threading.Thread | None = None
         self._settled = threading.Event()
         self._lock = threading.Lock()
-        self._counts = {"texts_scored": 0, "batches": 0, "timeouts": 0, "errors": 0}
+        self._counts: dict[str, float] = {"texts_scored": 0, "batches": 0, "timeouts": 0, "errors": 0}
+        self._model_seconds = 0.0
 
     @classmethod
     def from_settings(
@@ -138,14 +139,18 @@ class BatchingRunner:
             raise ClassifierUnavailable(f"toxicity scoring timed out after {self.timeout_seconds}s") from None
 
     def stats(self) -> dict[str, Any]:
+        """Counters since start: texts scored, batches, timeouts and model errors (each logged too), the mean
+        batch size and the wall time spent in the model."""
         with self._lock:
             counts = dict(self._counts)
+            model_seconds = self._model_seconds
         batches = counts["batches"]
         return {
             "state": self.state,
             "model_id": self.model_id,
             **counts,
             "mean_batch_size": counts["texts_scored"] / batches if batches else 0.0,
+            "model_seconds": round(model_seconds, 3),
         }
 
     # ------------------------------------------------------------ worker thread
@@ -200,6 +205,7 @@ class BatchingRunner:
         if not live:
             return
         assert self._classifier is not None
+        started = time.perf_counter()
         try:
             scores = self._classifier.score([r.text for r in live])
             if len(scores) != len(live):
@@ -211,8 +217,10 @@ class BatchingRunner:
             for request in live:
                 request.loop.call_soon_threadsafe(_settle, request.future, None, failure)
             return
-        self._count("batches")
-        self._count("texts_scored", len(live))
+        with self._lock:
+            self._counts["batches"] += 1
+            self._counts["texts_scored"] += len(live)
+            self._model_seconds += time.perf_counter() - started
         for request, result in zip(live, scores, strict=True):
             request.loop.call_soon_threadsafe(_settle, request.future, result, None)
 

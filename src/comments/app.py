@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
     settings = settings or Settings.from_env()
     db = sqlalchemy_config(settings)
     scorer = toxicity if toxicity is not None else _toxicity_runner(settings)
-    webhooks = WebhookWorker(db.get_session)
+    webhooks = WebhookWorker(db.get_session, allow_private_targets=settings.webhook_private_targets)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:

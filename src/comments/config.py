@@ -77,6 +77,9 @@ class Settings:
     toxicity_enabled: bool = True
     """False skips loading any model: every comment is held as classifier_unavailable (tests, tooling)."""
 
+    webhook_private_targets: bool = False
+    """Allow webhook URLs on private, loopback or link-local addresses (receivers on an intranet)."""
+
     create_demo: bool = True
     """On an empty database `serve` creates the demo site and article."""
 

@@ -77,8 +77,13 @@ MODERATION_SERVICES = {
     "members_service": MemberService,
     "audit_log_service": AuditLogService,
     "moderation_stats_service": ModerationStatsService,
-    "webhooks_service": WebhookService,
 }
+
+
+async def provide_webhooks_service(
+    db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+) -> WebhookService:
+    return WebhookService(session=db_session, allow_private_targets=settings.webhook_private_targets)
 
 
 async def provide_rules_service(db_session: NamedDependency[AsyncSession], state: State) -> RulesService:
@@ -93,5 +98,6 @@ def dependencies() -> dict[str, Any]:
         "sites_service": Provide(provide_sites_service),
         "comments_service": Provide(provide_comments_service),
         "rules_service": Provide(provide_rules_service),
+        "webhooks_service": Provide(provide_webhooks_service),
         **{name: Provide(create_service_provider(service)) for name, service in MODERATION_SERVICES.items()},
     }

@@ -4,6 +4,7 @@ backoff, the delivery log, and events from decisions, reports and the posting ho
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -60,6 +61,12 @@ def signature_matches(secret: str, body: bytes, header: str) -> bool:
 
 
 @pytest.fixture
+def settings(settings):
+    """The receiver listens on 127.0.0.1: an intranet target, which the operator must allow."""
+    return dataclasses.replace(settings, webhook_private_targets=True)
+
+
+@pytest.fixture
 def receiver():
     receiver = Receiver()
     yield receiver
@@ -89,7 +96,7 @@ def app(settings, scorer, poll_seconds):
 async def worker(settings):
     """A worker on its own engine (the app's engine lives on the test client's event loop)."""
     config = sqlalchemy_config(settings)
-    worker = WebhookWorker(config.get_session)
+    worker = WebhookWorker(config.get_session, allow_private_targets=True)
     yield worker
     await worker.stop()
     await config.get_engine().dispose()

@@ -20,18 +20,24 @@ from comments.domain.moderation.access import site_for_staff
 from comments.domain.moderation.webhooks import schemas as s
 from comments.domain.moderation.webhooks.outbox import PING, enqueue_event
 from comments.domain.moderation.webhooks.signing import new_secret
+from comments.domain.moderation.webhooks.targets import saved_url_problem
 from comments.domain.sites.services import origin_of
 from comments.errors import InvalidInput, NotFound
 
 MAX_WEBHOOKS_PER_SITE = 10
 
 
-def _check_url(url: str) -> str:
+def _check_url(url: str, *, allow_private_targets: bool) -> str:
     url = url.strip()
     if origin_of(url) is None:
         raise InvalidInput(
             "The webhook URL is not valid.",
             errors=[{"pointer": "/url", "message": "Use an http(s) URL, e.g. https://news.example.com/hooks"}],
+        )
+    if not allow_private_targets and (problem := saved_url_problem(url)):
+        raise InvalidInput(
+            "Webhooks go to public addresses only.",
+            errors=[{"pointer": "/url", "message": f"{problem} The operator can allow private targets."}],
         )
     return url
 
@@ -74,6 +80,10 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
 
     repository_type = Repo
 
+    def __init__(self, session: AsyncSession, *, allow_private_targets: bool = False, **kwargs: Any) -> None:
+        super().__init__(session=session, **kwargs)
+        self.allow_private_targets = allow_private_targets
+
     @property
     def session(self) -> AsyncSession:
         return self.repository.session
@@ -87,7 +97,7 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
 
     async def create_webhook(self, slug: str, data: s.WebhookCreate, user: CurrentUser) -> s.Webhook:
         site = await site_for_staff(self.session, slug, user, Role.ADMIN)
-        url = _check_url(data.url)
+        url = _check_url(data.url, allow_private_targets=self.allow_private_targets)
         if await self.count(Webhook.site_id == site.id) >= MAX_WEBHOOKS_PER_SITE:
             raise InvalidInput(f"A site can have at most {MAX_WEBHOOKS_PER_SITE} webhooks.")
         hook = Webhook(
@@ -114,7 +124,7 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
         hook = await self._hook(site, webhook_id)
         before = _audited(hook)
         if data.url is not msgspec.UNSET:
-            hook.url = _check_url(data.url)
+            hook.url = _check_url(data.url, allow_private_targets=self.allow_private_targets)
         if data.events is not msgspec.UNSET:
             hook.events = sorted(set(data.events))
         if data.description is not msgspec.UNSET:

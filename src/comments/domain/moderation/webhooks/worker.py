@@ -21,6 +21,7 @@ from sqlalchemy import or_, select, update
 
 from comments.db import DeliveryStatus, Webhook, WebhookDelivery
 from comments.domain.moderation.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
+from comments.domain.moderation.webhooks.targets import delivery_problem
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +57,14 @@ class WebhookWorker:
         transport: httpx.AsyncBaseTransport | None = None,
         backoff: tuple[int, ...] = BACKOFF_SECONDS,
         clock: Callable[[], datetime] = utcnow,
+        allow_private_targets: bool = False,
     ) -> None:
         """`session_maker()` gives an async context manager yielding an AsyncSession (the app's
-        SQLAlchemy config's `get_session`). Tests pass a transport and a clock."""
+        SQLAlchemy config's `get_session`). Tests pass a transport and a clock. Unless
+        `allow_private_targets`, a delivery whose host resolves to a non-public address is not sent
+        (webhooks/targets.py) and counts as a failed attempt."""
         self.session_maker = session_maker
+        self.allow_private_targets = allow_private_targets
         self.poll_seconds = poll_seconds
         self.transport = transport
         self.backoff = backoff
@@ -153,6 +158,8 @@ class WebhookWorker:
             DELIVERY_HEADER: str(job.id),
             SIGNATURE_HEADER: sign(job.secret, body),
         }
+        if not self.allow_private_targets and (problem := await delivery_problem(job.url)):
+            return None, f"not sent: {problem}"
         try:
             response = await self._client.post(job.url, content=body, headers=headers)
         except httpx.HTTPError as exc:

@@ -9,6 +9,7 @@ import socket
 import httpx
 import pytest
 
+from comments.app import create_app
 from comments.db.engine import sqlalchemy_config
 from comments.domain.moderation import WebhookWorker
 from tests.moderation_support import cast_of
@@ -43,6 +44,14 @@ async def test_an_admin_cannot_save_a_private_target(api):
         f"{HOOKS}/{public.json()['id']}", json={"url": "http://10.0.0.7/hooks"}, headers=cast.headers("admin")
     )
     assert moved.status_code == 422
+
+
+@pytest.fixture
+def app(settings, scorer):
+    """The app's own worker polls once at start-up only: the test sends with its worker when it chooses."""
+    app = create_app(settings, toxicity=scorer)
+    app.state.webhooks.poll_seconds = 3600.0
+    return app
 
 
 @pytest.fixture

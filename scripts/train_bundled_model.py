@@ -12,7 +12,8 @@ Recipe (fixed seed): split every source BEFORE any fitting (stratified; Jigsaw a
 out, tweets a fifth, the toxic-spans trial file as held-out news comments), carve a validation split from
 the training part, add span-free sentences of the news comments and identity-mention templates as clean
 text (the source confound and identity-term bias, docs/toxicity.md), cache MiniLM's frozen lower layers
-once, fine-tune the top `layers` encoder layers + pooler + classifier, keep the epoch with the best
+once, fine-tune the top `layers` encoder layers + pooler + classifier (label loss, plus distillation from
+Perspective's scores on the training split's Wikipedia talk rows only), keep the epoch with the best
 validation AUC on comment-style text, pick the hold threshold on validation, then score everything held
 out THROUGH detoxify from the committed tensors.
 The baselines (TF-IDF word+char logistic regression; alt-profanity-check, as shipped and refit) are trained
@@ -60,7 +61,7 @@ DATA_FILES = {
     "civil": "civil_comments_toxic_spans_train.csv",
     "civil_trial": "civil_comments_toxic_spans_trial.csv",
 }
-MODEL_ID = "bundled-minilm-l6-v1"
+MODEL_ID = "bundled-minilm-l6-v2"
 LABEL = "toxicity"
 COMMENT_STYLE = ("jigsaw", "wikipedia")
 RESAMPLES = 1000
@@ -138,6 +139,9 @@ class Recipe:
     weight_civil_sentence: float = 0.5
     weight_tweet: float = 0.05
     weight_identity_template: float = 1.0
+    weight_perspective: float = 1.0
+    """Distillation: weight of a soft-target BCE of our logit against Perspective's score (`api`), on the
+    Wikipedia talk rows of the TRAIN split only (val and test scores are never read for training). 0 = off."""
     target_validation_fpr: float = 0.04
     """The hold threshold holds at most this share of clean validation comments (target: 5% on test)."""
 
@@ -371,6 +375,20 @@ def trained_parameters(model: Any, recipe: Recipe) -> dict[str, torch.nn.Paramet
     }
 
 
+def distillation_targets(train: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor]:
+    """Perspective's scores as soft targets, for the training split's Wikipedia talk rows only."""
+    if not (train.split == "train").all():
+        raise ValueError("distillation targets must come from the training split only")
+    has = (train.source == "wikipedia").to_numpy() & train.api.notna().to_numpy()
+    targets = np.where(has, train.api.fillna(0.0).to_numpy(dtype=float), 0.0)
+    return torch.tensor(targets, dtype=torch.float32), torch.tensor(has)
+
+
+def spearman(a: pd.Series, b: pd.Series) -> float:
+    """Spearman rank correlation (average ranks for ties)."""
+    return float(np.corrcoef(pd.Series(np.asarray(a)).rank(), pd.Series(np.asarray(b)).rank())[0, 1])
+
+
 def fine_tune(model: Any, frozen: FrozenStates, train: pd.DataFrame, val: pd.DataFrame, recipe: Recipe) -> dict:
     torch.manual_seed(recipe.seed)
     rng = np.random.default_rng(recipe.seed)
@@ -388,6 +406,7 @@ def fine_tune(model: Any, frozen: FrozenStates, train: pd.DataFrame, val: pd.Dat
     train_index = train.index.to_numpy()
     labels = torch.tensor(train.label.to_numpy(), dtype=torch.float32)
     weights = torch.tensor(train.weight.to_numpy(), dtype=torch.float32)
+    soft_targets, has_soft_target = distillation_targets(train)
     position = {index: row for row, index in enumerate(train_index)}
     steps_per_epoch = math.ceil(len(train_index) / recipe.batch_size)
     total_steps = steps_per_epoch * recipe.epochs
@@ -407,6 +426,14 @@ def fine_tune(model: Any, frozen: FrozenStates, train: pd.DataFrame, val: pd.Dat
             rows = [position[i] for i in indices]
             logits = forward_top(model, frozen, indices)
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels[rows], weight=weights[rows])
+            soft = has_soft_target[rows]
+            if recipe.weight_perspective > 0 and soft.any():
+                # Summed over the batch's rows that carry a training `api` score, divided by the batch size:
+                # each such row adds weight_perspective times its soft BCE, like a sample weight.
+                distilled = torch.nn.functional.binary_cross_entropy_with_logits(
+                    logits[soft], soft_targets[rows][soft], reduction="sum"
+                )
+                loss = loss + recipe.weight_perspective * distilled / len(rows)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(list(parameters.values()), 1.0)
@@ -425,6 +452,11 @@ def fine_tune(model: Any, frozen: FrozenStates, train: pd.DataFrame, val: pd.Dat
                 for source in ("jigsaw", "wikipedia", "davidson")
             },
             "val_civil_sentence_auc": roc_auc(val.label[val.kind == "sentence"], val_scores[val.kind == "sentence"]),
+            # Reported, never used to pick the epoch (that is the label AUC above): a less noisy signal than
+            # validation's 15 toxic comments, Perspective's scores on the validation Wikipedia talk rows.
+            "val_spearman_api_wikipedia": spearman(
+                val.api[val.source == "wikipedia"], val_scores[val.source == "wikipedia"]
+            ),
         }
         history.append(metrics)
         print("  " + "  ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items()))
@@ -531,6 +563,12 @@ def main() -> None:
     parser.add_argument(
         "--validate-only", action="store_true", help="compare recipes on validation; touch nothing held out"
     )
+    parser.add_argument(
+        "--reuse-run",
+        action="store_true",
+        help="skip fine-tuning when the cache holds a run of the same recipe on the same rows (training is "
+        "deterministic: a --validate-only run of the recipe saved its best tensors there)",
+    )
     args = parser.parse_args()
     recipe = _with_overrides(Recipe(), args.overrides)
     torch.set_num_threads(args.threads)
@@ -538,8 +576,18 @@ def main() -> None:
 
     data = prepare_data(args.data_dir, recipe)
     started = time.monotonic()
-    result = train(data, recipe, args.cache_dir)
-    training_seconds = round(time.monotonic() - started)
+    saved_run = args.cache_dir / f"run-{run_key(data, recipe)}.pt"
+    if args.reuse_run and saved_run.is_file():
+        print(f"reusing the fine-tuning run saved in {saved_run}", flush=True)
+        result = torch.load(saved_run)
+        for epoch in result["history"]:
+            print("  " + "  ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in epoch.items()))
+    else:
+        result = train(data, recipe, args.cache_dir)
+        result["training_seconds"] = round(time.monotonic() - started)
+        args.cache_dir.mkdir(parents=True, exist_ok=True)
+        torch.save(result, saved_run)
+    training_seconds = result["training_seconds"]
     print(f"best epoch {result['best']['epoch']} (val AUC on comments {result['best']['auc']:.4f})", flush=True)
     if args.validate_only:
         return
@@ -575,6 +623,14 @@ def prepare_data(data_dir: Path, recipe: Recipe) -> pd.DataFrame:
     data["weight"] = sample_weights(data, recipe)
     print(data.groupby(["split", "source", "kind"]).label.agg(["size", "sum"]).to_string(), flush=True)
     return data
+
+
+def run_key(data: pd.DataFrame, recipe: Recipe) -> str:
+    """Names a fine-tuning run: the recipe and the training and validation rows. Not the code: after changing
+    how this script trains, do not pass --reuse-run (or clear the cache)."""
+    fitting = data[data.split.isin(["train", "val"])]
+    rows = fitting[["text", "label", "weight", "split", "source", "kind", "api"]].astype(str).to_numpy().tolist()
+    return hashlib.sha256(json.dumps([asdict(recipe), rows]).encode()).hexdigest()[:16]
 
 
 def train(data: pd.DataFrame, recipe: Recipe, cache_dir: Path) -> dict[str, Any]:
@@ -659,6 +715,11 @@ def evaluate_bundled(data: pd.DataFrame, recipe: Recipe, *, threads: int) -> dic
     report["validation"] = {
         "hold_threshold_recall": recall_at(val_comments.label.to_numpy(), val_scores, hold),
         "hold_threshold_fpr": false_positive_rate_at(val_comments.label.to_numpy(), val_scores, hold),
+        "auc_comments_detoxify": roc_auc(val_comments.label, val_scores),
+        "spearman_api_wikipedia_detoxify": spearman(
+            val_comments.api[val_comments.source == "wikipedia"],
+            val_scores[(val_comments.source == "wikipedia").to_numpy()],
+        ),
         "tfidf_auc_by_c": tfidf_by_c,
     }
     return report

@@ -87,24 +87,8 @@ async def statement_costs(path: Path) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in results.items()}
 
 
-class _Client(KeepAliveClient):
-    async def get(self, path: str) -> int:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
-        self.writer.write(f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode())
-        status = int((await self.reader.readline()).split()[1])
-        length = 0
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-        await self.reader.readexactly(length)
-        return status
-
-
 async def route_costs(base: str, pid: int, auth: dict[str, str], calls: int = 200) -> dict[str, tuple[float, float]]:
-    anonymous, reader = _Client(base, {}), _Client(base, auth)
+    anonymous, reader = KeepAliveClient(base, {}), KeepAliveClient(base, auth)
     counter = iter(range(10**9))
     routes = {
         "GET /health": lambda: anonymous.get("/health"),

@@ -141,14 +141,20 @@ class KeepAliveClient:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post_json(self, path: str, payload: object) -> int:
+        body = json.dumps(payload).encode()
+        head = f"POST {path} HTTP/1.1\r\n{self.head}Content-Type: application/json\r\n"
+        head += f"Content-Length: {len(body)}\r\n\r\n"
+        return await self._exchange(head.encode() + body)
+
+    async def get(self, path: str) -> int:
+        return await self._exchange(f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode())
+
+    async def _exchange(self, request: bytes) -> int:
+        """Send one request and read the whole answer; returns its status."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
-        body = json.dumps(payload).encode()
-        request = (
-            f"POST {path} HTTP/1.1\r\n{self.head}Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        self.writer.write(request + body)
+        self.writer.write(request)
         status = int((await self.reader.readline()).split()[1])
         length = 0
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
@@ -156,7 +162,7 @@ class KeepAliveClient:
             if name.lower() == "content-length":
                 length = int(value)
             elif name.lower() == "transfer-encoding":
-                raise RuntimeError("chunked answers are not expected from POST comment")
+                raise RuntimeError("chunked answers are not expected from these routes")
         await self.reader.readexactly(length)
         return status
 

@@ -65,8 +65,13 @@ class BatchingRunner:
         self._thread: threading.Thread | None = None
         self._settled = threading.Event()
         self._lock = threading.Lock()
-        self._counts: dict[str, float] = {"texts_scored": 0, "batches": 0, "timeouts": 0, "errors": 0}
-        self._model_seconds = 0.0
+        self._counts: dict[str, float] = {
+            "texts_scored": 0,
+            "batches": 0,
+            "timeouts": 0,
+            "errors": 0,
+            "model_seconds": 0.0,
+        }
 
     @classmethod
     def from_settings(
@@ -143,14 +148,13 @@ class BatchingRunner:
         batch size and the wall time spent in the model."""
         with self._lock:
             counts = dict(self._counts)
-            model_seconds = self._model_seconds
         batches = counts["batches"]
         return {
             "state": self.state,
             "model_id": self.model_id,
             **counts,
             "mean_batch_size": counts["texts_scored"] / batches if batches else 0.0,
-            "model_seconds": round(model_seconds, 3),
+            "model_seconds": round(counts["model_seconds"], 3),
         }
 
     # ------------------------------------------------------------ worker thread
@@ -220,7 +224,7 @@ class BatchingRunner:
         with self._lock:
             self._counts["batches"] += 1
             self._counts["texts_scored"] += len(live)
-            self._model_seconds += time.perf_counter() - started
+            self._counts["model_seconds"] += time.perf_counter() - started
         for request, result in zip(live, scores, strict=True):
             request.loop.call_soon_threadsafe(_settle, request.future, result, None)
 

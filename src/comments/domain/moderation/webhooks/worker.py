@@ -148,6 +148,9 @@ class WebhookWorker:
         return jobs
 
     async def _send(self, job: _Job) -> tuple[int | None, str | None]:
+        # Checked before anything is prepared: a refused target costs a DNS lookup, no signature, no client.
+        if not self.allow_private_targets and (problem := await delivery_problem(job.url)):
+            return None, f"not sent: {problem}"
         if self._client is None:
             self._client = httpx.AsyncClient(transport=self.transport, timeout=TIMEOUT_SECONDS, follow_redirects=False)
         body = job.body.encode()
@@ -158,8 +161,6 @@ class WebhookWorker:
             DELIVERY_HEADER: str(job.id),
             SIGNATURE_HEADER: sign(job.secret, body),
         }
-        if not self.allow_private_targets and (problem := await delivery_problem(job.url)):
-            return None, f"not sent: {problem}"
         try:
             response = await self._client.post(job.url, content=body, headers=headers)
         except httpx.HTTPError as exc:

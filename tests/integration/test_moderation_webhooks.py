@@ -266,7 +266,7 @@ async def test_ping(api, cast, receiver, worker):
 
 @pytest.mark.parametrize("poll_seconds", [0.05])
 async def test_the_background_worker_sends_without_holding_up_the_answer(api, cast, settings, receiver):
-    receiver.delay = 1.0  # a slow receiver
+    receiver.delay = 3.0  # a slow receiver
     await create_hook(api, cast, receiver.url)
     comment = await seed_comment(settings, cast.ids["reader"])
     started = time.monotonic()

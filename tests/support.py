@@ -17,7 +17,9 @@ TOXIC_WORDS = ("idiot", "moron", "scum", "kill you")
 
 class FakeScorer:
     """Stands in for the model where a test is about something else: 'toxic' when a toxic word appears.
-    `fail` makes it raise, `delay` makes it slow (as a model that timed out would)."""
+    `fail` makes it raise, `delay` makes it slow (as a model that timed out would), `idle` False makes it
+    look busy (posts then ask it only after the gates). `events` records when it was asked, and a wait
+    cut short (a refused post's early score, cancelled)."""
 
     model_id = "fake-keywords"
     state = "ready"
@@ -26,12 +28,19 @@ class FakeScorer:
     def __init__(self) -> None:
         self.fail = False
         self.delay = 0.0
+        self.idle = True
         self.calls: list[str] = []
+        self.events: list[str] = []
 
     async def score(self, text: str) -> dict[str, float]:
         self.calls.append(text)
+        self.events.append("score asked")
         if self.delay:
-            await asyncio.sleep(self.delay)
+            try:
+                await asyncio.sleep(self.delay)
+            except asyncio.CancelledError:
+                self.events.append("score cancelled")
+                raise
         if self.fail:
             raise RuntimeError("model exploded")
         toxic = any(word in text.lower() for word in TOXIC_WORDS)

@@ -61,6 +61,60 @@ async def test_classifier_failure_holds_the_comment(api, reader_token, scorer):
     assert [reason["code"] for reason in r.json()["reasons"]] == ["classifier_unavailable"]
 
 
+async def _record_eligibility(monkeypatch, scorer) -> None:
+    from comments.domain.accounts.services import UserService
+
+    original = UserService.eligibility
+
+    async def eligibility(self, *args, **kwargs):
+        answer = await original(self, *args, **kwargs)
+        scorer.events.append("eligibility answered")
+        return answer
+
+    monkeypatch.setattr(UserService, "eligibility", eligibility)
+
+
+async def test_an_idle_model_is_asked_while_the_gates_query(api, reader_token, scorer, monkeypatch):
+    """A lone post waits for the database and the model together, not one after the other."""
+    await _record_eligibility(monkeypatch, scorer)
+    r = await api.post(reader_token, "You are an idiot and everyone knows it.")
+    assert r.json()["status"] == "held"
+    assert scorer.events == ["score asked", "eligibility answered"]
+    assert scorer.calls == ["You are an idiot and everyone knows it."]  # asked once: the early answer is used
+
+
+async def test_a_busy_model_is_asked_after_the_gates(api, reader_token, scorer, monkeypatch):
+    scorer.idle = False
+    await _record_eligibility(monkeypatch, scorer)
+    r = await api.post(reader_token, "You are an idiot and everyone knows it.")
+    assert r.json()["status"] == "held"
+    assert scorer.events == ["eligibility answered", "score asked"]
+
+
+async def test_a_post_a_gate_refuses_drops_its_early_score(api, scorer):
+    scorer.delay = 30  # still "scoring" when the gate answers
+    token = await api.register("no-profile@example.com")
+    r = await api.post(token, "A civil remark from someone without a profile.")
+    assert r.status_code == 403
+    await asyncio.sleep(0)  # let the cancellation reach the scorer
+    assert scorer.events == ["score asked", "score cancelled"]
+
+
+async def test_an_early_score_that_fails_holds_the_comment(api, reader_token, scorer):
+    scorer.fail = True
+    scorer.delay = 0.05  # fails after the gates passed, while they were being checked
+    r = await api.post(reader_token, "A perfectly civil remark.")
+    assert r.status_code == 201
+    assert [reason["code"] for reason in r.json()["reasons"]] == ["classifier_unavailable"]
+    assert scorer.calls == ["A perfectly civil remark."]
+
+
+async def test_an_invalid_body_is_refused_by_its_gate_not_scored(api, reader_token, scorer):
+    r = await api.post(reader_token, "x" * 100_000)
+    assert r.status_code == 413
+    assert scorer.calls == []
+
+
 async def test_replies_nest_under_their_parent(api, reader_token):
     other = await api.reader("other@example.com", "Other Reader")
     top = (await api.post(reader_token, "Top-level point.")).json()["id"]

@@ -74,7 +74,7 @@ async def test_a_slow_classifier_raises_unavailable_within_the_timeout() -> None
         await runner.score("anything")
     assert time.perf_counter() - begun < 1.5  # the timeout, not the model's 3 s
     assert runner.stats()["timeouts"] == 1
-    await runner.stop(seconds=2)
+    await runner.stop(seconds=5)
 
 
 async def test_a_failing_classifier_raises_unavailable_and_is_counted() -> None:
@@ -126,3 +126,29 @@ async def test_from_settings_uses_the_toxicity_settings() -> None:
     settings = Settings(toxicity_batch_size=4, toxicity_batch_wait_ms=7.0, toxicity_timeout_seconds=1.5)
     runner = BatchingRunner.from_settings(settings, FakeClassifier())
     assert (runner.batch_size, runner.batch_wait, runner.timeout_seconds) == (4, 0.007, 1.5)
+
+
+async def test_idle_only_while_nothing_waits_for_the_model() -> None:
+    runner = BatchingRunner(FakeClassifier(delay_seconds=0.3), batch_wait_ms=1)
+    assert not runner.idle  # not started
+    await started(runner)
+    try:
+        assert runner.idle
+        scoring = asyncio.ensure_future(runner.score("first"))
+        await asyncio.sleep(0.1)  # the worker is inside the model
+        assert not runner.idle
+        await scoring
+        assert runner.idle
+    finally:
+        await runner.stop()
+    assert not runner.idle
+
+
+def test_an_answer_for_a_closed_loop_does_not_kill_the_worker() -> None:
+    """A shutdown that stopped waiting for a slow batch closes the loop before the batch answers."""
+    from comments.domain.toxicity.runner import _Request
+
+    loop = asyncio.new_event_loop()
+    request = _Request("late", loop.create_future(), loop)
+    loop.close()
+    request.answer({"toxicity": 0.1}, None)  # raised RuntimeError in the worker thread before

@@ -2,11 +2,13 @@
 
 Gates refuse without writing a row (401/403/409/413/422/429). Everything after them ends in exactly one
 stored comment whose status and reasons say what happened. The toxicity call happens before anything
-is written, so no write transaction is held open while the model works.
+is written, so no write transaction is held open while the model works; when the model is idle it is
+asked even before the gates' queries (score_early), and its answer is used only once they pass.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +32,7 @@ from comments.domain.rules import (
 )
 from comments.domain.sites.rules import thread_closes_at
 from comments.errors import (
+    DomainError,
     InvalidInput,
     PayloadTooLarge,
     RateLimited,
@@ -48,9 +51,26 @@ HISTORY_ROWS = 500
 class ToxicityScorer(Protocol):
     model_id: str
 
+    @property
+    def idle(self) -> bool:
+        """True when nothing waits for the model: a text given now is scored at once."""
+        ...
+
     async def score(self, text: str) -> dict[str, float]:
         """Label scores; raises an exception when the model cannot answer in time."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyScore:
+    """The model's answer for `text`, asked for before the gates ran (see score_early)."""
+
+    text: str
+    task: asyncio.Future[dict[str, float]]
+
+    def discard(self) -> None:
+        """A gate refused the post: the answer is not needed (a text still queued is then never scored)."""
+        self.task.cancel()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +101,29 @@ def clean_body(body: str, rules: RuleSet) -> str:
             errors=[{"pointer": "/body", "message": f"Write at least {max(1, rules.body.min_length)} characters."}],
         )
     return text
+
+
+def score_early(scorer: ToxicityScorer | None, body: str, rules: RuleSet) -> EarlyScore | None:
+    """Ask the model for the body's scores before the gates' queries run, so that a lone post waits for
+    the database and the model at the same time rather than one after the other: the model is most of a
+    post's latency. Only when the model is idle: under load it is busy anyway and an early start gains
+    nothing, while a post that a gate then refuses would have taken model time from the others."""
+    if scorer is None or not scorer.idle:
+        return None
+    try:
+        text = clean_body(body, rules)
+    except DomainError:
+        return None  # the body gate refuses it in its turn
+    task = asyncio.ensure_future(scorer.score(text))
+    task.add_done_callback(_ignore_unread_failure)
+    return EarlyScore(text, task)
+
+
+def _ignore_unread_failure(task: asyncio.Future[dict[str, float]]) -> None:
+    # A refused post's answer is never read; its failure must not be logged as "never retrieved". A post
+    # that does read it logs the failure in judge().
+    if not task.cancelled():
+        task.exception()
 
 
 async def check_sanctions(session: AsyncSession, user_id: UUID, site: Site, now: datetime) -> None:
@@ -175,15 +218,24 @@ def check_rate(rules: RuleSet, history: AuthorHistory, now: datetime) -> None:
 
 
 async def judge(
-    rules: RuleSet, draft: Draft, history: AuthorHistory, now: datetime, scorer: ToxicityScorer | None
+    rules: RuleSet,
+    draft: Draft,
+    history: AuthorHistory,
+    now: datetime,
+    scorer: ToxicityScorer | None,
+    early: EarlyScore | None = None,
 ) -> Verdict:
-    """Content rules, then the model, then the decision. A model that fails or times out gives no
-    scores: decide() then holds the comment as classifier_unavailable (never published unscored)."""
+    """Content rules, then the model (its early answer when it scored this very text), then the decision.
+    A model that fails or times out gives no scores: decide() then holds the comment as
+    classifier_unavailable (never published unscored)."""
     hits = evaluate(rules, draft, history, now)
     scores: dict[str, float] | None = None
     if scorer is not None:
         try:
-            scores = await scorer.score(draft.body)
+            if early is not None and early.text == draft.body:
+                scores = await early.task
+            else:
+                scores = await scorer.score(draft.body)
         except Exception:
             log.warning("toxicity scoring failed; holding the comment", exc_info=True)
     model = scorer.model_id if scorer is not None and scores is not None else None

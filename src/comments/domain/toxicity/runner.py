@@ -33,6 +33,13 @@ class _Request:
     future: asyncio.Future[dict[str, float]]
     loop: asyncio.AbstractEventLoop
 
+    def answer(self, result: dict[str, float] | None, error: BaseException | None) -> None:
+        """Settle the caller's future on its own loop (from the worker thread)."""
+        try:
+            self.loop.call_soon_threadsafe(_settle, self.future, result, error)
+        except RuntimeError:  # the loop has closed (a shutdown that stopped waiting for a slow batch)
+            log.debug("toxicity answer dropped: its event loop is closed")
+
 
 _STOP = object()
 
@@ -64,6 +71,7 @@ class BatchingRunner:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._settled = threading.Event()
+        self._scoring = False  # the worker is inside the model
         self._lock = threading.Lock()
         self._counts: dict[str, float] = {
             "texts_scored": 0,
@@ -96,6 +104,12 @@ class BatchingRunner:
     @property
     def labels(self) -> tuple[str, ...]:
         return self._classifier.labels if self.state == "ready" and self._classifier else ()
+
+    @property
+    def idle(self) -> bool:
+        """Ready, nothing queued and no batch in the model: a text given now is scored at once. A hint
+        (the worker may pick up a text a moment later); it decides whether a post asks early."""
+        return self.state == "ready" and not self._scoring and self._queue.empty()
 
     def start(self) -> None:
         """Start the worker (which loads the model first, if given a factory). Returns immediately."""
@@ -210,6 +224,7 @@ class BatchingRunner:
             return
         assert self._classifier is not None
         started = time.perf_counter()
+        self._scoring = True
         try:
             scores = self._classifier.score([r.text for r in live])
             if len(scores) != len(live):
@@ -219,14 +234,16 @@ class BatchingRunner:
             log.exception("toxicity scoring failed for a batch of %d", len(live))
             failure = ClassifierUnavailable(f"toxicity model raised {type(exc).__name__}: {exc}")
             for request in live:
-                request.loop.call_soon_threadsafe(_settle, request.future, None, failure)
+                request.answer(None, failure)
             return
+        finally:
+            self._scoring = False
         with self._lock:
             self._counts["batches"] += 1
             self._counts["texts_scored"] += len(live)
             self._counts["model_seconds"] += time.perf_counter() - started
         for request, result in zip(live, scores, strict=True):
-            request.loop.call_soon_threadsafe(_settle, request.future, result, None)
+            request.answer(result, None)
 
     def _fail_queued(self, error: ClassifierUnavailable) -> None:
         while True:
@@ -235,7 +252,7 @@ class BatchingRunner:
             except queue.Empty:
                 return
             if isinstance(item, _Request):
-                item.loop.call_soon_threadsafe(_settle, item.future, None, error)
+                item.answer(None, error)
 
     def _count(self, name: str, amount: int = 1) -> None:
         with self._lock:

@@ -398,3 +398,24 @@ async def test_new_commenters_are_held_until_enough_comments_were_published(api,
     for body in ("Another approved comment.", "And a third one."):
         await seed_comment(settings, author, body, status="published")
     assert (await api.post(token, "Now I am a regular here.")).json()["status"] == "published"
+
+
+async def test_a_post_costs_six_statements(api, reader_token):
+    """The hot path, counted: token, site + article, eligibility (profile, guidelines, any sanction),
+    history, the insert, the site's webhooks. A regression here costs every post on a 2-core server."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    await api.post(reader_token, "A first remark, so that the article's first comment time is set.")
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()[:4]))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        r = await api.post(reader_token, "I think the sanctions will not work, and here is why.")
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert r.status_code == 201
+    assert len(statements) == 6, statements

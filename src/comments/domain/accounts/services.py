@@ -10,13 +10,13 @@ from uuid import UUID
 from advanced_alchemy.exceptions import DuplicateKeyError
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from comments.config import Settings
-from comments.db import LoginFailure, Membership, Profile, RulesAcceptance, SessionToken, Site, User
+from comments.db import LoginFailure, Membership, Profile, RulesAcceptance, Sanction, SessionToken, Site, User
 from comments.domain.accounts import schemas as s
 from comments.domain.accounts.emails import email_problem, normalise_email
 from comments.domain.accounts.passwords import Passwords
@@ -60,6 +60,8 @@ class Eligibility:
     details: dict[str, Any]
     status: ProfileStatus
     rules: RuleSet
+    sanctioned: bool
+    """A sanction on the site not lifted (possibly expired or acknowledged): posting then reads which."""
 
 
 class UserService(SQLAlchemyAsyncRepositoryService[User]):
@@ -231,10 +233,14 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
 
     async def eligibility(self, user_id: UUID, site: Site) -> Eligibility:
         """The reader's details as the site sees them, and whether they satisfy its requirements. One query
-        (user, profile and the site's guidelines acceptance): it runs on every post."""
+        (user, profile, the site's guidelines acceptance and whether a sanction applies): it runs on every
+        post."""
+        sanctioned = exists().where(
+            Sanction.user_id == User.id, Sanction.site_id == site.id, Sanction.lifted_at.is_(None)
+        )
         row = (
             await self.session.execute(
-                select(User, RulesAcceptance.version)
+                select(User, RulesAcceptance.version, sanctioned)
                 .outerjoin(RulesAcceptance, (RulesAcceptance.user_id == User.id) & (RulesAcceptance.site_id == site.id))
                 .where(User.id == user_id)
                 .options(joinedload(User.profile))
@@ -242,7 +248,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         ).one_or_none()
         if row is None:
             raise NotFound("There is no such user.")
-        user, accepted_version = row
+        user, accepted_version, under_sanction = row
         rules = site_rules(site)
         details = profile_values(user.profile)
         details["accepted_rules_version"] = accepted_version
@@ -253,7 +259,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             rules_version=rules.guidelines.version,
             current_year=utcnow().year,
         )
-        return Eligibility(user, details, status, rules)
+        return Eligibility(user, details, status, rules, bool(under_sanction))
 
     async def describe(self, user_id: UUID, site: Site | None) -> s.Me:
         roles = [s.SiteRole(site=slug, role=role) for slug, role in await self.roles(user_id)]

@@ -115,7 +115,8 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
                 missing_fields=list(profile.missing_fields),
                 under_minimum_age=profile.under_minimum_age,
             )
-        await check_sanctions(self.session, author.id, site, now)
+        if eligible.sanctioned:
+            await check_sanctions(self.session, author.id, site, now)
         check_open(article, rules, now)
         user = eligible.user
         history = await author_history(self.session, author.id, user.created_at, site, article, now, rules)

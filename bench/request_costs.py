@@ -6,7 +6,7 @@ then whole routes of a running `comments serve` (SQLite, bundled model).
 1. One indexed SELECT, 500 times: through aiosqlite alone, SQLAlchemy `text()`, SQLAlchemy Core and the
    ORM (an entity). CPU per query of this process (the driver's thread included), median of 5 rounds.
 2. Routes through HTTP (keep-alive, one client): `GET /health` (the framework's floor), `GET /api/v1/me`
-   (token + 2 queries), a thread page (anonymous), and `POST comment` (7 statements and the model). CPU
+   (token + 2 queries), a thread page (anonymous), and `POST comment` (6 statements and the model). CPU
    of the server's event-loop thread per request, read from /proc.
 
 These explain the service bench (bench/service_throughput.py): on 2 cores every millisecond the event

@@ -61,7 +61,7 @@ DATA_FILES = {
     "civil": "civil_comments_toxic_spans_train.csv",
     "civil_trial": "civil_comments_toxic_spans_trial.csv",
 }
-MODEL_ID = "bundled-minilm-l6-v2"
+MODEL_ID = "bundled-minilm-l6-v3"
 LABEL = "toxicity"
 COMMENT_STYLE = ("jigsaw", "wikipedia")
 RESAMPLES = 1000
@@ -139,7 +139,7 @@ class Recipe:
     weight_civil_sentence: float = 0.5
     weight_tweet: float = 0.05
     weight_identity_template: float = 1.0
-    weight_perspective: float = 1.0
+    weight_perspective: float = 3.0
     """Distillation: weight of a soft-target BCE of our logit against Perspective's score (`api`), on the
     Wikipedia talk rows of the TRAIN split only (val and test scores are never read for training). 0 = off."""
     target_validation_fpr: float = 0.04

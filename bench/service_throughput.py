@@ -46,7 +46,9 @@ def raw_throughput(home: Path, batch_sizes: list[int], repeats: int = 7) -> tupl
     from comments.config import Settings
     from comments.domain.toxicity.detoxify_backend import load_classifier
 
-    classifier = load_classifier(Settings(home=home))
+    # The same model settings as the server (COMMENTS_TOXICITY_QUANTIZE, _THREADS, ...), so that the ratio
+    # compares like with like.
+    classifier = load_classifier(Settings.from_env(home=home))
     texts = comment_like_texts(max(batch_sizes) * (repeats + 1), seed=1)
     classifier.score(texts[:8])  # warm-up
     rates, single = {}, 0.0

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -68,10 +70,6 @@ class EarlyScore:
     text: str
     task: asyncio.Future[dict[str, float]]
 
-    def discard(self) -> None:
-        """A gate refused the post: the answer is not needed (a text still queued is then never scored)."""
-        self.task.cancel()
-
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -103,11 +101,22 @@ def clean_body(body: str, rules: RuleSet) -> str:
     return text
 
 
-def score_early(scorer: ToxicityScorer | None, body: str, rules: RuleSet) -> EarlyScore | None:
+@contextmanager
+def score_early(scorer: ToxicityScorer | None, body: str, rules: RuleSet) -> Iterator[EarlyScore | None]:
     """Ask the model for the body's scores before the gates' queries run, so that a lone post waits for
     the database and the model at the same time rather than one after the other: the model is most of a
     post's latency. Only when the model is idle: under load it is busy anyway and an early start gains
-    nothing, while a post that a gate then refuses would have taken model time from the others."""
+    nothing, while a post that a gate then refuses would have taken model time from the others. Leaving
+    the block drops an answer nobody read (a refused post's: a text still queued is then never scored)."""
+    early = _ask_early(scorer, body, rules)
+    try:
+        yield early
+    finally:
+        if early is not None:
+            early.task.cancel()  # no-op once answered
+
+
+def _ask_early(scorer: ToxicityScorer | None, body: str, rules: RuleSet) -> EarlyScore | None:
     if scorer is None or not scorer.idle:
         return None
     try:

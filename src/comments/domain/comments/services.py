@@ -20,7 +20,6 @@ from comments.domain.accounts.services import CurrentUser, UserService
 from comments.domain.comments import schemas as s
 from comments.domain.comments.listing import Sort, ThreadReader, present
 from comments.domain.comments.pipeline import (
-    EarlyScore,
     ToxicityScorer,
     Verdict,
     author_history,
@@ -78,53 +77,31 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             if replay is not None:
                 return replay
         rules = article_rules(site, article)
-        early = score_early(self.scorer, data.body, rules)
-        try:
-            answer = await self._post_new(site, article, data, author, users, rules, early)
-        except BaseException:
-            if early is not None:
-                early.discard()
-            raise
-        if idempotency_key:
-            answer = await self._remember(author.id, idempotency_key, fingerprint, answer)
-        await self.session.commit()  # a 2xx means committed: commit before answering, not after
-        return answer
-
-    async def _post_new(
-        self,
-        site: Site,
-        article: Article,
-        data: s.CommentCreate,
-        author: CurrentUser,
-        users: UserService,
-        rules: RuleSet,
-        early: EarlyScore | None,
-    ) -> tuple[int, dict[str, Any]]:
-        """The gates, the verdict and the new row (flushed, not committed)."""
-        now = utcnow()
-        eligible = await users.eligibility(author.id, site)
-        profile = eligible.status
-        if not profile.complete:
-            detail = (
-                f"You must be older than {rules.profile.minimum_age} to comment here."
-                if profile.under_minimum_age
-                else "Complete your personal details to comment."
-            )
-            raise ProfileIncomplete(
-                detail,
-                missing_fields=list(profile.missing_fields),
-                under_minimum_age=profile.under_minimum_age,
-            )
-        if eligible.sanctioned:
-            await check_sanctions(self.session, author.id, site, now)
-        check_open(article, rules, now)
-        user = eligible.user
-        history = await author_history(self.session, author.id, user.created_at, site, article, now, rules)
-        check_rate(rules, history, now)
-        body = clean_body(data.body, rules)
-        parent = await self._parent(article, data.parent_id, rules)
-        depth = parent.depth + 1 if parent else 0
-        verdict = await judge(rules, Draft(body=body, depth=depth), history, now, self.scorer, early)
+        with score_early(self.scorer, data.body, rules) as early:  # an idle model starts while the gates query
+            now = utcnow()
+            eligible = await users.eligibility(author.id, site)
+            profile = eligible.status
+            if not profile.complete:
+                detail = (
+                    f"You must be older than {rules.profile.minimum_age} to comment here."
+                    if profile.under_minimum_age
+                    else "Complete your personal details to comment."
+                )
+                raise ProfileIncomplete(
+                    detail,
+                    missing_fields=list(profile.missing_fields),
+                    under_minimum_age=profile.under_minimum_age,
+                )
+            if eligible.sanctioned:
+                await check_sanctions(self.session, author.id, site, now)
+            check_open(article, rules, now)
+            user = eligible.user
+            history = await author_history(self.session, author.id, user.created_at, site, article, now, rules)
+            check_rate(rules, history, now)
+            body = clean_body(data.body, rules)
+            parent = await self._parent(article, data.parent_id, rules)
+            depth = parent.depth + 1 if parent else 0
+            verdict = await judge(rules, Draft(body=body, depth=depth), history, now, self.scorer, early)
         comment = Comment(
             site_id=site.id,
             article_id=article.id,
@@ -140,7 +117,11 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             article.first_comment_at = now
         await self.session.flush()
         await comment_stored(self.session, comment, article)  # audit + webhook, in this transaction
-        return 201, s.to_json(self._outcome(comment, article, user, rules))
+        answer = (201, s.to_json(self._outcome(comment, article, user, rules)))
+        if idempotency_key:
+            answer = await self._remember(author.id, idempotency_key, fingerprint, answer)
+        await self.session.commit()  # a 2xx means committed: commit before answering, not after
+        return answer
 
     async def edit(self, comment_id: UUID, body: str, author: CurrentUser, users: UserService) -> s.PostOutcome:
         comment, article, site = await self._own(comment_id, author)

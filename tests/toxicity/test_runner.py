@@ -129,17 +129,27 @@ async def test_from_settings_uses_the_toxicity_settings() -> None:
 
 
 async def test_idle_only_while_nothing_waits_for_the_model() -> None:
-    runner = BatchingRunner(FakeClassifier(delay_seconds=0.3), batch_wait_ms=1)
+    entered, release = threading.Event(), threading.Event()
+
+    class HeldClassifier(FakeClassifier):
+        def score(self, texts: list[str]) -> list[dict[str, float]]:
+            entered.set()
+            release.wait(10)
+            return super().score(texts)
+
+    runner = BatchingRunner(HeldClassifier(), batch_wait_ms=1)
     assert not runner.idle  # not started
     await started(runner)
     try:
         assert runner.idle
         scoring = asyncio.ensure_future(runner.score("first"))
-        await asyncio.sleep(0.1)  # the worker is inside the model
-        assert not runner.idle
+        assert await asyncio.to_thread(entered.wait, 10)
+        assert not runner.idle  # the worker is inside the model
+        release.set()
         await scoring
         assert runner.idle
     finally:
+        release.set()
         await runner.stop()
     assert not runner.idle
 

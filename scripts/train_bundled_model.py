@@ -61,7 +61,7 @@ DATA_FILES = {
     "civil": "civil_comments_toxic_spans_train.csv",
     "civil_trial": "civil_comments_toxic_spans_trial.csv",
 }
-MODEL_ID = "bundled-minilm-l6-v3"
+MODEL_ID = "bundled-minilm-l6-v4"
 LABEL = "toxicity"
 COMMENT_STYLE = ("jigsaw", "wikipedia")
 RESAMPLES = 1000
@@ -123,7 +123,7 @@ class Recipe:
     davidson_train_rows: int = 6000
     """Tweets kept for training (stratified sample): enough for profanity, not to swamp the comments."""
     max_length: int = 256
-    layers: int = 2
+    layers: int = 3
     """Top encoder layers fine-tuned (with pooler and classifier); the rest stay as the package ships."""
     epochs: int = 2
     batch_size: int = 32

@@ -27,7 +27,7 @@ WORD_LISTS_MAX_CHARACTERS: Final = 20_000
 """Banned and suspect entries together compile into one pattern, once per rule set (about 1 s at this size)."""
 
 # Toxicity thresholds per label out of the box; the toxicity model's evaluation sets them (docs/toxicity.md).
-DEFAULT_TOXICITY_THRESHOLDS: Final = {"toxicity": {"hold": 0.3, "reject": None}}
+DEFAULT_TOXICITY_THRESHOLDS: Final = {"toxicity": {"hold": 0.27, "reject": None}}
 
 
 @dataclass(frozen=True, slots=True)

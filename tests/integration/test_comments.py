@@ -413,7 +413,8 @@ async def test_a_post_costs_six_statements(api, reader_token):
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(" ".join(statement.split()[:4]))
+        if "webhook_deliveries" not in statement:  # the outbox worker polls once a second, beside the post
+            statements.append(" ".join(statement.split()[:4]))
 
     event.listen(Engine, "before_cursor_execute", record)
     try:

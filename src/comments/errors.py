@@ -29,6 +29,16 @@ class NotFound(DomainError):
     status_code, code, title = 404, "not-found", "Not found"
 
 
+class NoSuchSite(NotFound):
+    def __init__(self, slug: str | None) -> None:
+        super().__init__(f"There is no site '{slug}'.")
+
+
+class NoSuchArticle(NotFound):
+    def __init__(self, article: str, site_slug: str) -> None:
+        super().__init__(f"There is no article '{article}' on site '{site_slug}'.")
+
+
 class Unauthenticated(DomainError):
     status_code, code, title = 401, "unauthenticated", "Log in first"
 

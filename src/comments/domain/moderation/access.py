@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from comments.db import Comment, Membership, Role, Site
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.sites.guards import RANK
-from comments.errors import Forbidden, NotFound
+from comments.errors import Forbidden, NoSuchSite, NotFound
 
 
 async def role_on(session: AsyncSession, user_id: UUID, site_id: UUID) -> Role | None:
@@ -33,7 +33,7 @@ async def site_for_staff(session: AsyncSession, slug: str, user: CurrentUser, mi
     check again because they are also called from elsewhere (CLI, tests)."""
     site = await session.scalar(select(Site).where(Site.slug == slug))
     if site is None:
-        raise NotFound(f"There is no site '{slug}'.")
+        raise NoSuchSite(slug)
     if not await has_role(session, user, site.id, minimum):
         raise Forbidden(f"Only this site's {minimum}s can do this.")
     return site

@@ -30,7 +30,7 @@ from comments.domain.moderation.queue_query import (
     source_select,
 )
 from comments.domain.sites.rules import site_rules
-from comments.errors import NotFound
+from comments.errors import NoSuchArticle
 
 
 def utcnow() -> datetime:
@@ -75,7 +75,7 @@ class QueueService(SQLAlchemyAsyncRepositoryService[Comment]):
                 select(Article.id).where(Article.site_id == site.id, Article.external_id == article)
             )
             if article_id is None:
-                raise NotFound(f"There is no article '{article}' on site '{site.slug}'.")
+                raise NoSuchArticle(article, site.slug)
         where = QueueFilter(
             article_id=article_id,
             reason=reason,

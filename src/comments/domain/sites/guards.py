@@ -12,7 +12,7 @@ from sqlalchemy import select
 from comments.db import Membership, Role, Site
 from comments.db.engine import request_session
 from comments.domain.accounts.services import CurrentUser
-from comments.errors import Forbidden, NotFound, Unauthenticated
+from comments.errors import Forbidden, NoSuchSite, Unauthenticated
 
 RANK = {Role.MODERATOR: 1, Role.ADMIN: 2}
 """An admin is also a moderator."""
@@ -29,7 +29,7 @@ def requires_site_role(role: Role) -> Guard:
         session = request_session(connection)
         site_id = await session.scalar(select(Site.id).where(Site.slug == slug))
         if site_id is None:
-            raise NotFound(f"There is no site '{slug}'.")
+            raise NoSuchSite(slug)
         if user.is_superadmin:
             return
         held = await session.scalar(

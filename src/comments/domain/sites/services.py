@@ -19,7 +19,7 @@ from comments.domain.accounts.services import CurrentUser
 from comments.domain.accounts.tokens import new_token, token_hash
 from comments.domain.sites import schemas as s
 from comments.domain.sites.rules import article_rules, site_rules, thread_closes_at
-from comments.errors import Forbidden, InvalidInput, NotFound
+from comments.errors import Forbidden, InvalidInput, NoSuchArticle, NoSuchSite, NotFound
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 ARTICLE_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,200}$")
@@ -61,7 +61,7 @@ class SiteService(SQLAlchemyAsyncRepositoryService[Site]):
     async def get_by_slug(self, slug: str) -> Site:
         site = await self.get_one_or_none(slug=slug)
         if site is None:
-            raise NotFound(f"There is no site '{slug}'.")
+            raise NoSuchSite(slug)
         return site
 
     async def create_site(
@@ -142,9 +142,9 @@ class SiteService(SQLAlchemyAsyncRepositoryService[Site]):
             )
         ).one_or_none()
         if row is None:
-            raise NotFound(f"There is no site '{slug}'.")
+            raise NoSuchSite(slug)
         if row[1] is None:
-            raise NotFound(f"There is no article '{article}' on site '{slug}'.")
+            raise NoSuchArticle(article, slug)
         return row[0], row[1]
 
     async def get_article(self, site: Site, article: str) -> Article:
@@ -152,7 +152,7 @@ class SiteService(SQLAlchemyAsyncRepositoryService[Site]):
             select(Article).where(Article.site_id == site.id, Article.external_id == article)
         )
         if row is None:
-            raise NotFound(f"There is no article '{article}' on site '{site.slug}'.")
+            raise NoSuchArticle(article, site.slug)
         return row
 
     async def article_by_id(self, article_id: UUID) -> Article:

@@ -27,8 +27,8 @@ from comments.cli import upgrade_schema
 from comments.config import Settings
 from comments.db import Article, Comment, Site, User
 from comments.db.engine import sqlalchemy_config
-from comments.domain.rules import payloads as p
-from comments.domain.rules.services import RulesService
+from comments.domain.rules_admin import payloads as p
+from comments.domain.rules_admin.services import RulesService
 from comments.domain.sites.services import SiteService
 
 AUTHORS = 2_000

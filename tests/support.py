@@ -87,8 +87,7 @@ class Api:
         """A logged-in user with `role` (moderator | admin | superadmin) on `site`."""
         from sqlalchemy import select, update
 
-        from comments.db import Role, Site, User
-        from comments.domain.sites.services import SiteService
+        from comments.db import Membership, Role, Site, User
 
         token = await self.reader(email, email.split("@")[0].replace(".", " ").title())
         config = sqlalchemy_config(self.settings)
@@ -98,7 +97,8 @@ class Api:
                 await session.execute(update(User).where(User.id == user.id).values(is_superadmin=True))
             else:
                 site_row = await session.scalar(select(Site).where(Site.slug == site))
-                await SiteService(session=session).grant(site_row, user.id, Role(role))
+                # Test data, written directly: the audited way is MemberService.grant (PUT .../members).
+                session.add(Membership(user_id=user.id, site_id=site_row.id, role=Role(role)))
             await session.commit()
         await config.get_engine().dispose()
         return token

@@ -16,19 +16,32 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 
 import comments
+from comments import deps
 from comments.config import Settings
 from comments.db.engine import sqlalchemy_config
-from comments.deps import dependencies
+from comments.domain.accounts import deps as accounts_deps
 from comments.domain.accounts.auth import BearerTokenMiddleware
 from comments.domain.accounts.controllers import AuthController, MeController
 from comments.domain.accounts.passwords import Passwords
-from comments.domain.comments.controllers import CommentController, ThreadController
-from comments.domain.moderation import WebhookWorker
-from comments.domain.moderation.routes import MODERATION_CONTROLLERS
-from comments.domain.rules.controllers import RulesController
-from comments.domain.sites.controllers import SiteController
+from comments.domain.audit import deps as audit_deps
+from comments.domain.comments import deps as comments_deps
+from comments.domain.comments.controllers import CommentController, ReportController, ThreadController
+from comments.domain.moderation import deps as moderation_deps
+from comments.domain.moderation.controllers import (
+    ModeratedCommentController,
+    MySanctionController,
+    QueueController,
+    SanctionController,
+)
+from comments.domain.rules_admin import deps as rules_admin_deps
+from comments.domain.rules_admin.controllers import RulesController
+from comments.domain.sites import deps as sites_deps
+from comments.domain.sites.controllers import MemberController, SiteController
 from comments.domain.system.controllers import SystemController
 from comments.domain.web import WebController, static_files_router, template_config
+from comments.domain.webhooks import WebhookWorker
+from comments.domain.webhooks import deps as webhooks_deps
+from comments.domain.webhooks.controllers import WebhookController
 from comments.errors import problem_details_map
 
 PUBLIC_PATHS = ["^/schema", "^/health$", "^/ready$"]
@@ -61,8 +74,14 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
             SiteController,
             ThreadController,
             CommentController,
+            ReportController,
             RulesController,
-            *MODERATION_CONTROLLERS,
+            QueueController,
+            ModeratedCommentController,
+            SanctionController,
+            MySanctionController,
+            MemberController,
+            WebhookController,
             WebController,
             static_files_router(),
         ],
@@ -99,6 +118,12 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
         ),
         debug=settings.debug,
     )
+
+
+def dependencies() -> dict[str, Any]:
+    """Every package's providers (each package keeps its own in its deps.py)."""
+    packages = (deps, accounts_deps, sites_deps, audit_deps, comments_deps, rules_admin_deps, moderation_deps)
+    return {name: provider for module in (*packages, webhooks_deps) for name, provider in module.dependencies().items()}
 
 
 def _toxicity_runner(settings: Settings) -> Any:

@@ -172,7 +172,7 @@ def site_create(ctx: click.Context, slug: str, name: str, origins: tuple[str, ..
 def site_grant(ctx: click.Context, slug: str, email: str, role: str) -> None:
     """Give the user with EMAIL the ROLE on site SLUG (audited, as done by the operator)."""
     from comments.db import Role
-    from comments.domain.moderation.members import MemberService
+    from comments.domain.sites.members import MemberService
 
     async def work(session: AsyncSession) -> None:
         site_row, user = await _site_and_user(session, slug, email)
@@ -189,7 +189,7 @@ def site_grant(ctx: click.Context, slug: str, email: str, role: str) -> None:
 @click.pass_context
 def site_revoke(ctx: click.Context, slug: str, email: str) -> None:
     """Take away the role of the user with EMAIL on site SLUG (audited, as done by the operator)."""
-    from comments.domain.moderation.members import MemberService
+    from comments.domain.sites.members import MemberService
 
     async def work(session: AsyncSession) -> bool:
         site_row, user = await _site_and_user(session, slug, email)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from comments.db import Article, AuditEntry, Comment
-from comments.domain.moderation import comment_stored
+from comments.domain.comments.events import comment_stored
 from tests.moderation_support import (
     audit_actions,
     cast_of,

@@ -17,7 +17,7 @@ import pytest
 
 from comments.app import create_app
 from comments.db.engine import sqlalchemy_config
-from comments.domain.moderation import WebhookWorker
+from comments.domain.webhooks import WebhookWorker
 from tests.moderation_support import cast_of, decide, seed_comment, set_rules, utcnow
 
 

@@ -3,8 +3,8 @@ from uuid import uuid4
 
 import pytest
 
-from comments.domain.comments.cursor import decode_cursor, encode_cursor
 from comments.errors import InvalidInput
+from comments.pagination import decode_cursor, encode_cursor
 
 
 def test_cursor_round_trips():

@@ -2,7 +2,7 @@ from ipaddress import ip_address
 
 import pytest
 
-from comments.domain.moderation.webhooks.targets import is_forbidden, saved_url_problem
+from comments.domain.webhooks.targets import is_forbidden, saved_url_problem
 
 FORBIDDEN = (
     "127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "100.64.0.1", "169.254.169.254", "0.0.0.0",  # noqa: S104 (an address to refuse, not one to bind)

@@ -6,9 +6,9 @@ import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 
-from comments.deps import Sites, Users
 from comments.domain.accounts import schemas as s
 from comments.domain.accounts.auth import client_address, requires_login
+from comments.domain.accounts.deps import Users
 from comments.domain.accounts.services import CurrentUser
 
 SiteSlug = Annotated[str | None, QueryParameter(name="site", max_length=64)]
@@ -47,12 +47,11 @@ class MeController(Controller):
     async def get_me(
         self,
         users_service: Users,
-        sites_service: Sites,
         request: Request[CurrentUser, Any, Any],
         site: SiteSlug = None,
     ) -> s.Me:
         """The reader's account and personal details; with ?site=, whether they may comment there."""
-        site_row = await sites_service.get_by_slug(site) if site else None
+        site_row = await users_service.site(site) if site else None
         return await users_service.describe(request.user.id, site_row)
 
     @patch("/profile", operation_id="UpdateProfile")
@@ -60,13 +59,12 @@ class MeController(Controller):
         self,
         data: JSONBody[s.ProfileUpdate],
         users_service: Users,
-        sites_service: Sites,
         request: Request[CurrentUser, Any, Any],
         site: SiteSlug = None,
     ) -> s.Me:
         """Change personal details. `accepted_rules_version` needs ?site= (guidelines are per site)."""
         values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        site_row = await sites_service.get_by_slug(site) if site else None
+        site_row = await users_service.site(site) if site else None
         await users_service.update_profile(request.user.id, values, site=site_row)
-        site_row = await sites_service.get_by_slug(site) if site else None
+        site_row = await users_service.site(site) if site else None
         return await users_service.describe(request.user.id, site_row)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -15,8 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from comments.clock import utcnow
 from comments.config import Settings
 from comments.db import LoginFailure, Membership, Profile, RulesAcceptance, Sanction, SessionToken, Site, User
+from comments.db.lookups import site_by_slug
 from comments.domain.accounts import schemas as s
 from comments.domain.accounts.emails import email_problem, normalise_email
 from comments.domain.accounts.passwords import Passwords
@@ -29,7 +31,7 @@ from comments.domain.accounts.profiles import (
 )
 from comments.domain.accounts.tokens import new_token, token_hash
 from comments.domain.rules.schema import RuleSet
-from comments.domain.sites.rules import site_rules
+from comments.domain.rules.stored import site_rules
 from comments.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthenticated
 
 MIN_PASSWORD_LENGTH = 10
@@ -37,18 +39,25 @@ ADDRESS_FAILURE_FACTOR = 4
 """One address may fail this many times more than one account (shared NATs, newsrooms)."""
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+@dataclass(frozen=True, slots=True)
+class SiteMembership:
+    """A role the caller holds on a site (loaded with the session token, in the same query)."""
+
+    site_id: UUID
+    slug: str
+    role: str
 
 
 @dataclass(frozen=True, slots=True)
 class CurrentUser:
-    """Who is calling: what guards and services need, without a live ORM object."""
+    """Who is calling: what guards and services need, without a live ORM object. `memberships` are the
+    caller's site roles, loaded once per request; `comments.domain.sites.roles` checks them in memory."""
 
     id: UUID
     email: str
     is_superadmin: bool
     token_hash: str
+    memberships: tuple[SiteMembership, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +178,10 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         await self.session.commit()
 
     # personal details
+
+    async def site(self, slug: str) -> Site:
+        """The site whose requirements a reader asks about (GET /me?site=)."""
+        return await site_by_slug(self.session, slug)
 
     async def roles(self, user_id: UUID) -> list[tuple[str, str]]:
         rows = await self.session.execute(
@@ -298,17 +311,26 @@ def profile_values(profile: Profile | None) -> dict[str, Any]:
 
 
 async def authenticate(session: AsyncSession, token: str) -> CurrentUser | None:
-    """The user behind a bearer token, if the token is live."""
+    """The user behind a bearer token, if the token is live, with their site roles: one query (a row per
+    membership), so that role guards need none."""
     digest = token_hash(token)
-    row = (
+    rows = (
         await session.execute(
-            select(User.id, User.email, User.is_superadmin)
+            select(User.id, User.email, User.is_superadmin, Membership.site_id, Site.slug, Membership.role)
             .join(SessionToken, SessionToken.user_id == User.id)
+            .outerjoin(Membership, Membership.user_id == User.id)
+            .outerjoin(Site, Site.id == Membership.site_id)
             .where(
                 SessionToken.token_hash == digest,
                 SessionToken.revoked_at.is_(None),
                 SessionToken.expires_at > utcnow(),
             )
         )
-    ).one_or_none()
-    return CurrentUser(id=row[0], email=row[1], is_superadmin=row[2], token_hash=digest) if row else None
+    ).all()
+    if not rows:
+        return None
+    user_id, email, is_superadmin = rows[0][:3]
+    memberships = tuple(
+        SiteMembership(site_id, slug, str(role)) for *_, site_id, slug, role in rows if site_id is not None
+    )
+    return CurrentUser(user_id, email, is_superadmin, digest, memberships)

@@ -11,11 +11,11 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from comments.db import AuditEntry, Profile, Role
+from comments.db import AuditEntry, Profile
+from comments.db.lookups import site_by_slug
 from comments.domain.accounts.services import CurrentUser
-from comments.domain.comments.cursor import after, encode_cursor
-from comments.domain.moderation import schemas as s
-from comments.domain.moderation.access import site_for_staff
+from comments.domain.audit import schemas as s
+from comments.pagination import after, encode_cursor
 
 
 class AuditLogService(SQLAlchemyAsyncRepositoryService[AuditEntry]):
@@ -43,7 +43,7 @@ class AuditLogService(SQLAlchemyAsyncRepositoryService[AuditEntry]):
         limit: int = 50,
     ) -> s.AuditPage:
         """`action` is exact (`comment.rejected`) or, ending with a dot, a prefix (`user.`)."""
-        site = await site_for_staff(self.session, slug, user, Role.MODERATOR)
+        site = await site_by_slug(self.session, slug)
         query = (
             select(AuditEntry, Profile.display_name)
             .outerjoin(Profile, Profile.user_id == AuditEntry.actor_id)

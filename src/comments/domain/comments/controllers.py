@@ -8,11 +8,13 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
-from comments.deps import Comments, Sites, Users
 from comments.domain.accounts.auth import requires_login
+from comments.domain.accounts.deps import Users
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.comments import schemas as s
+from comments.domain.comments.deps import Comments, Reports
 from comments.domain.comments.listing import Sort
+from comments.domain.sites.deps import Sites
 
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200)]
 Cursor = Annotated[str | None, QueryParameter(max_length=200)]
@@ -111,3 +113,23 @@ class CommentController(Controller):
     ) -> s.RepliesPage:
         """All replies under a top-level comment, oldest first, a page at a time."""
         return await comments_service.replies(comment_id, _viewer(request), cursor=cursor, limit=limit)
+
+
+class ReportController(Controller):
+    """Logged-in readers with complete personal details."""
+
+    path = "/api/v1/comments/{comment_id:uuid}/reports"
+    tags = ["comments"]
+    guards = [requires_login]
+
+    @post("/", operation_id="ReportComment")
+    async def report(
+        self,
+        comment_id: FromPath[UUID],
+        data: JSONBody[s.ReportCreate],
+        reports_service: Reports,
+        users_service: Users,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.ReportReceipt:
+        """Report a published comment (once per comment; rate-limited, 429 with Retry-After)."""
+        return await reports_service.report(comment_id, data, request.user, users_service)

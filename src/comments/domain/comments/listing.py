@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -17,8 +17,8 @@ from sqlalchemy.orm import aliased
 
 from comments.db import Article, Comment, CommentStatus, Profile
 from comments.domain.comments import schemas as s
-from comments.domain.comments.cursor import after, encode_cursor
-from comments.domain.moderation.codes import MODERATOR_APPROVED
+from comments.domain.comments.reasons import MODERATOR_APPROVED, Reason, reasons_of
+from comments.pagination import after, encode_cursor
 
 REPLIES_PER_ROOT = 20
 MAX_PAGE = 100
@@ -26,10 +26,10 @@ MAX_PAGE = 100
 Sort = Literal["newest", "oldest"]
 
 
-def shown_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def shown_reasons(reasons: list[Reason]) -> list[Reason]:
     """What the author is told. Once a moderator approved the comment, that alone: the reason it was held
     no longer applies. A rejection or a report keeps the earlier reasons beside it."""
-    if reasons and reasons[-1].get("code") == MODERATOR_APPROVED:
+    if reasons and reasons[-1].code == MODERATOR_APPROVED:
         return reasons[-1:]
     return reasons
 
@@ -58,7 +58,9 @@ def present(
         edited_at=comment.edited_at,
         is_own=own,
         editable_until=editable_until if own and not removed and now < editable_until else None,
-        reasons=[s.Reason(r["code"], r["action"], r["message"]) for r in shown_reasons(comment.reasons)] if own else [],
+        reasons=[s.Reason(r.code, r.action, r.message) for r in shown_reasons(reasons_of(comment.reasons))]
+        if own
+        else [],
     )
 
 

@@ -32,7 +32,7 @@ from comments.domain.rules import (
     decide,
     evaluate,
 )
-from comments.domain.sites.rules import thread_closes_at
+from comments.domain.rules.stored import thread_closes_at
 from comments.errors import (
     DomainError,
     InvalidInput,
@@ -133,6 +133,17 @@ def _ignore_unread_failure(task: asyncio.Future[dict[str, float]]) -> None:
     # that does read it logs the failure in judge().
     if not task.cancelled():
         task.exception()
+
+
+def sanction_in_force(sanction: Sanction, now: datetime) -> bool:
+    """Whether a sanction binds now: the rule check_sanctions enforces (and the moderation views show)."""
+    if sanction.lifted_at is not None:
+        return False
+    if sanction.kind == SanctionKind.BAN:
+        return True
+    if sanction.kind == SanctionKind.SUSPEND:
+        return sanction.until is not None and sanction.until > now
+    return sanction.acknowledged_at is None  # a warning, until the reader acknowledges it
 
 
 async def check_sanctions(session: AsyncSession, user_id: UUID, site: Site, now: datetime) -> None:

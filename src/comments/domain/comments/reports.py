@@ -4,7 +4,7 @@ meanwhile when the site's rules say so (it becomes held, with a `reported` reaso
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 from uuid import UUID
 
@@ -14,23 +14,20 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from comments.clock import utcnow
 from comments.db import Comment, CommentStatus, Report, Site
 from comments.domain.accounts.services import CurrentUser, UserService
 from comments.domain.audit import record
+from comments.domain.comments import schemas as s
+from comments.domain.comments.events import CommentChanged
 from comments.domain.comments.pipeline import check_sanctions
-from comments.domain.moderation import schemas as s
-from comments.domain.moderation.codes import reported_reason, with_outcome
-from comments.domain.moderation.decisions import open_report_count
-from comments.domain.moderation.webhooks import enqueue_comment_event
-from comments.domain.sites.rules import site_rules
+from comments.domain.comments.reasons import reported_reason, with_outcome
+from comments.domain.rules.stored import site_rules
 from comments.errors import AlreadyReported, Forbidden, InvalidInput, NotFound, ProfileIncomplete, RateLimited
+from comments.events import emit
 
 REPORT_LIMITS: Final = ((timedelta(minutes=1), 5), (timedelta(hours=1), 30))
 """Reports one reader may file per window: enough for a bad thread, too few to brigade."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class ReportService(SQLAlchemyAsyncRepositoryService[Report]):
@@ -120,7 +117,7 @@ class ReportService(SQLAlchemyAsyncRepositoryService[Report]):
                     .where(Comment.id == comment.id, Comment.version == comment.version)
                     .values(
                         status=CommentStatus.HELD,
-                        reasons=with_outcome(comment.reasons or [], reported_reason()),
+                        reasons=with_outcome(comment.reasons, reported_reason()),
                         version=Comment.version + 1,
                         updated_at=utcnow(),
                     )
@@ -140,15 +137,23 @@ class ReportService(SQLAlchemyAsyncRepositoryService[Report]):
                 note=f"{open_reports} reader reports reached the threshold of {rules.threshold}.",
             )
             if hide:
-                await enqueue_comment_event(self.session, comment, event="comment.held")
-        await enqueue_comment_event(
+                await emit(self.session, CommentChanged(comment, event="comment.held"))
+        await emit(
             self.session,
-            comment,
-            event="comment.reported",
-            extra={
-                "report": {"reason": report.reason, "note": report.note},
-                "open_reports": open_reports,
-                "threshold": rules.threshold,
-                "queued": open_reports >= rules.threshold,
-            },
+            CommentChanged(
+                comment,
+                event="comment.reported",
+                extra={
+                    "report": {"reason": report.reason, "note": report.note},
+                    "open_reports": open_reports,
+                    "threshold": rules.threshold,
+                    "queued": open_reports >= rules.threshold,
+                },
+            ),
         )
+
+
+async def open_report_count(session: AsyncSession, comment_id: UUID) -> int:
+    return (
+        await session.scalar(select(func.count()).where(Report.comment_id == comment_id, Report.resolved_at.is_(None)))
+    ) or 0

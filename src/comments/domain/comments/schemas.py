@@ -6,6 +6,8 @@ from uuid import UUID
 
 import msgspec
 
+from comments.domain.comments.reasons import ReasonCode
+
 # Generous transport cap; the site's rules set the real limit (default 5000 characters, 413 beyond it).
 RawBody = Annotated[str, msgspec.Meta(max_length=50_000)]
 
@@ -80,3 +82,19 @@ class RepliesPage(msgspec.Struct):
 
 def to_json(value: Any) -> Any:
     return msgspec.to_builtins(value)
+
+
+# reports
+
+
+class ReportCreate(msgspec.Struct, forbid_unknown_fields=True):
+    reason: ReasonCode
+    note: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class ReportReceipt(msgspec.Struct):
+    id: UUID
+    comment_id: UUID
+    reason: str
+    note: str | None
+    created_at: datetime

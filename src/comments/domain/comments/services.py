@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -15,9 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from comments.clock import utcnow
 from comments.db import Article, Comment, CommentStatus, IdempotencyRecord, Site, User
 from comments.domain.accounts.services import CurrentUser, UserService
 from comments.domain.comments import schemas as s
+from comments.domain.comments.events import comment_stored
 from comments.domain.comments.listing import Sort, ThreadReader, present
 from comments.domain.comments.pipeline import (
     ToxicityScorer,
@@ -30,10 +32,9 @@ from comments.domain.comments.pipeline import (
     judge,
     score_early,
 )
-from comments.domain.moderation.codes import REPORTED
-from comments.domain.moderation.hooks import comment_stored
+from comments.domain.comments.reasons import REPORTED, Reason, has_reason, stored
 from comments.domain.rules import Draft, RuleSet
-from comments.domain.sites.rules import article_rules
+from comments.domain.rules.stored import article_rules
 from comments.errors import Conflict, Forbidden, InvalidInput, NotFound, ProfileIncomplete
 
 OUTCOME_MESSAGES = {
@@ -41,10 +42,6 @@ OUTCOME_MESSAGES = {
     "held": "Your comment is waiting for a moderator's review.",
     "rejected": "Your comment was not published.",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
@@ -127,7 +124,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         comment, article, site = await self._own(comment_id, author)
         if comment.status in {CommentStatus.DELETED, CommentStatus.REJECTED}:
             raise Conflict(f"A {comment.status} comment cannot be edited.", status=str(comment.status))
-        if any(r.get("code") == REPORTED for r in comment.reasons) and comment.status == CommentStatus.HELD:
+        if has_reason(comment.reasons, REPORTED) and comment.status == CommentStatus.HELD:
             # Editing must not let a reported comment slip past the moderators' review.
             raise Conflict("Readers reported this comment; it cannot be edited until a moderator reviews it.")
         rules = article_rules(site, article)
@@ -195,9 +192,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         comment.flagged = decision.flagged
         comment.scores = verdict.scores
         comment.model = verdict.model
-        comment.reasons = [
-            {"code": r.code, "action": r.action, "message": r.message, "detail": r.detail} for r in decision.reasons
-        ]
+        comment.reasons = stored([Reason(r.code, r.action, r.message, r.detail) for r in decision.reasons])
 
     def _outcome(self, comment: Comment, article: Article, user: User, rules: RuleSet) -> s.PostOutcome:
         view = present(

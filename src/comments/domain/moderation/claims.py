@@ -3,7 +3,7 @@ Claims expire by themselves (nothing to clean up: an expired claim is simply tak
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
@@ -12,16 +12,34 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from comments.db import Claim, CommentStatus, Profile, Role
+from comments.clock import utcnow
+from comments.db import Claim, Comment, CommentStatus, Profile, Role, Site
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.moderation import schemas as s
-from comments.domain.moderation.access import comment_for_moderator, has_role
-from comments.domain.moderation.queue_items import claim_view
-from comments.errors import ClaimedByOther, Conflict
+from comments.domain.moderation.queue import claim_view
+from comments.domain.sites.roles import has_role
+from comments.errors import ClaimedByOther, Conflict, NotFound
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+async def comment_for_moderator(session: AsyncSession, comment_id: UUID, user: CurrentUser) -> tuple[Comment, Site]:
+    """The comment and its site, if `user` moderates that site. Otherwise 404, exactly as for a comment
+    that does not exist: moderators of other sites learn nothing."""
+    row = (
+        await session.execute(
+            select(Comment, Site).join(Site, Site.id == Comment.site_id).where(Comment.id == comment_id)
+        )
+    ).one_or_none()
+    if row is not None and has_role(user, row[1].id, Role.MODERATOR):
+        return row[0], row[1]
+    raise NotFound("There is no such comment.")
+
+
+async def comment_on_site(session: AsyncSession, comment_id: UUID, site: Site) -> Comment:
+    """A comment of `site` (whose staff the guard checked the caller to be), else 404."""
+    comment = await session.scalar(select(Comment).where(Comment.id == comment_id, Comment.site_id == site.id))
+    if comment is None:
+        raise NotFound("There is no such comment.")
+    return comment
 
 
 async def live_claim(session: AsyncSession, comment_id: UUID, now: datetime) -> tuple[Claim, str | None] | None:
@@ -104,7 +122,7 @@ class ClaimService(SQLAlchemyAsyncRepositoryService[Claim]):
         now = utcnow()
         found = await live_claim(self.session, comment_id, now)
         others = found is not None and found[0].moderator_id != user.id
-        if others and not await has_role(self.session, user, site.id, Role.ADMIN):
+        if others and not has_role(user, site.id, Role.ADMIN):
             assert found is not None
             raise _claimed(found[0], found[1], user)
         await self.session.execute(delete(Claim).where(Claim.comment_id == comment.id))

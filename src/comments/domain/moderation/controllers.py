@@ -10,12 +10,14 @@ from uuid import UUID
 from litestar import Controller, Request, delete, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from comments.deps import AuditLog, Claims, Decisions, ModerationStats, Queue, Reports, Users
 from comments.domain.accounts.auth import requires_login
 from comments.domain.accounts.services import CurrentUser
+from comments.domain.audit import schemas as audit
+from comments.domain.audit.deps import AuditLog
 from comments.domain.moderation import schemas as s
-from comments.domain.moderation.guards import requires_site_moderator, requires_staff
-from comments.domain.moderation.queue_query import Sort
+from comments.domain.moderation.deps import Claims, Decisions, ModerationStats, Queue, Sanctions
+from comments.domain.moderation.queue import Sort
+from comments.domain.sites.roles import requires_site_moderator, requires_staff
 
 Cursor = Annotated[str | None, QueryParameter(max_length=300)]
 Label = Annotated[str, QueryParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -98,7 +100,7 @@ class QueueController(Controller):
         until: Annotated[datetime | None, QueryParameter()] = None,
         cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-    ) -> s.AuditPage:
+    ) -> audit.AuditPage:
         """The append-only audit log, newest first. `action` is exact, or a prefix when it ends with a dot."""
         return await audit_log_service.entries(
             site,
@@ -167,21 +169,71 @@ class ModeratedCommentController(Controller):
         return await decisions_service.decide(comment_id, data, request.user)
 
 
-class ReportController(Controller):
-    """Logged-in readers with complete personal details."""
+class SanctionController(Controller):
+    """A site's moderators sanction readers on that site."""
 
-    path = "/api/v1/comments/{comment_id:uuid}/reports"
-    tags = ["comments"]
+    path = "/api/v1/sites/{site:str}/users/{user_id:uuid}/sanctions"
+    tags = ["moderation"]
+    guards = [requires_site_moderator]
+
+    @get("/", operation_id="ListSanctions")
+    async def list_sanctions(
+        self,
+        site: FromPath[str],
+        user_id: FromPath[UUID],
+        sanctions_service: Sanctions,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.SanctionList:
+        """The user's sanctions on this site, newest first, lifted ones included."""
+        return await sanctions_service.list_for_user(site, user_id, request.user)
+
+    @post("/", operation_id="CreateSanction")
+    async def create_sanction(
+        self,
+        site: FromPath[str],
+        user_id: FromPath[UUID],
+        data: JSONBody[s.SanctionCreate],
+        sanctions_service: Sanctions,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.Sanction:
+        """Warn (they must acknowledge before posting again), suspend (until, or duration_hours) or ban.
+        `reject_held` also rejects every comment of theirs waiting in the queue."""
+        return await sanctions_service.sanction(site, user_id, data, request.user)
+
+    @post("/{sanction_id:uuid}/lift", operation_id="LiftSanction", status_code=200)
+    async def lift_sanction(
+        self,
+        site: FromPath[str],
+        user_id: FromPath[UUID],
+        sanction_id: FromPath[UUID],
+        sanctions_service: Sanctions,
+        request: Request[CurrentUser, Any, Any],
+        data: JSONBody[s.SanctionLift | None] = None,
+    ) -> s.Sanction:
+        """End a sanction now. The record stays."""
+        return await sanctions_service.lift(site, user_id, sanction_id, data or s.SanctionLift(), request.user)
+
+
+class MySanctionController(Controller):
+    """The logged-in reader's own sanctions."""
+
+    path = "/api/v1/me/sanctions"
+    tags = ["accounts"]
     guards = [requires_login]
 
-    @post("/", operation_id="ReportComment")
-    async def report(
+    @get("/", operation_id="ListMySanctions")
+    async def list_mine(
         self,
-        comment_id: FromPath[UUID],
-        data: JSONBody[s.ReportCreate],
-        reports_service: Reports,
-        users_service: Users,
+        sanctions_service: Sanctions,
         request: Request[CurrentUser, Any, Any],
-    ) -> s.ReportReceipt:
-        """Report a published comment (once per comment; rate-limited, 429 with Retry-After)."""
-        return await reports_service.report(comment_id, data, request.user, users_service)
+        site: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> s.MySanctionList:
+        """Your warnings, suspensions and bans (on `site`, or everywhere), with the moderators' reasons."""
+        return await sanctions_service.mine(request.user, site)
+
+    @post("/{sanction_id:uuid}/acknowledge", operation_id="AcknowledgeWarning", status_code=200)
+    async def acknowledge(
+        self, sanction_id: FromPath[UUID], sanctions_service: Sanctions, request: Request[CurrentUser, Any, Any]
+    ) -> s.MySanction:
+        """Acknowledge a warning: you may comment again."""
+        return await sanctions_service.acknowledge(request.user, sanction_id)

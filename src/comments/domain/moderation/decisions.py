@@ -7,42 +7,42 @@ Idempotent: repeating your own decision (a retry after a lost answer) answers 20
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from comments.db import AuditEntry, Claim, Comment, CommentStatus, Report, Role, Site
+from comments.clock import utcnow
+from comments.db import AuditEntry, Claim, Comment, CommentStatus, Report, Site
+from comments.db.lookups import site_by_slug
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
-from comments.domain.moderation import schemas as s
-from comments.domain.moderation.access import comment_for_moderator, comment_on_site, site_for_staff
-from comments.domain.moderation.claims import refuse_if_claimed_by_other
-from comments.domain.moderation.codes import (
+from comments.domain.comments.events import CommentChanged
+from comments.domain.comments.reasons import (
     REPORTED,
     approved_reason,
+    has_reason,
     pipeline_reasons,
     rejected_reason,
     toxicity_labels,
     with_outcome,
 )
-from comments.domain.moderation.webhooks import enqueue_comment_event
-from comments.domain.sites.rules import site_rules
+from comments.domain.comments.reports import open_report_count
+from comments.domain.moderation import schemas as s
+from comments.domain.moderation.claims import comment_for_moderator, comment_on_site, refuse_if_claimed_by_other
+from comments.domain.rules.stored import site_rules
 from comments.errors import Conflict, DomainError, InvalidInput, StaleDecision
+from comments.events import emit
 
 ACTIONS = {
     "approve": ("comment.approved", CommentStatus.PUBLISHED),
     "reject": ("comment.rejected", CommentStatus.REJECTED),
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def check_decision(action: str, reason_code: str | None, note: str | None) -> None:
@@ -55,12 +55,6 @@ def check_decision(action: str, reason_code: str | None, note: str | None) -> No
         errors.append({"pointer": "/note", "message": "With reason 'other', explain in a note."})
     if errors:
         raise InvalidInput("The decision is not complete.", errors=errors)
-
-
-async def open_report_count(session: AsyncSession, comment_id: UUID) -> int:
-    return (
-        await session.scalar(select(func.count()).where(Report.comment_id == comment_id, Report.resolved_at.is_(None)))
-    ) or 0
 
 
 def state_of(comment: Comment, open_reports: int) -> s.CommentState:
@@ -76,9 +70,7 @@ def state_of(comment: Comment, open_reports: int) -> s.CommentState:
 async def _queued_at(session: AsyncSession, comment: Comment, site: Site, open_reports: int) -> datetime | None:
     """When the comment entered the queue (for time-to-decision): when it was held or flagged, or when its
     reports reached the threshold."""
-    reported = open_reports > 0 and (
-        comment.status == CommentStatus.PUBLISHED or any(r.get("code") == REPORTED for r in comment.reasons or [])
-    )
+    reported = open_reports > 0 and (comment.status == CommentStatus.PUBLISHED or has_reason(comment.reasons, REPORTED))
     if reported:
         threshold = site_rules(site).reports.threshold
         at = await session.scalar(
@@ -150,8 +142,8 @@ async def apply_decision(
         "open_reports": open_reports,
         "queued_at": queued_at.isoformat() if queued_at else None,
         "auto_status": str(comment.auto_status) if comment.auto_status else None,
-        "reason_codes": sorted({r.get("code") for r in pipeline_reasons(comment.reasons)}),
-        "toxicity_labels": toxicity_labels(comment.reasons),
+        "reason_codes": sorted({r.code for r in pipeline_reasons(comment.reasons)}),
+        "toxicity_labels": toxicity_labels(pipeline_reasons(comment.reasons)),
         "scores": comment.scores,
     }
     outcome = approved_reason() if action == "approve" else rejected_reason(reason_code or "other")
@@ -161,7 +153,7 @@ async def apply_decision(
         .values(
             status=target,
             flagged=False,
-            reasons=with_outcome(comment.reasons or [], outcome),
+            reasons=with_outcome(comment.reasons, outcome),
             version=Comment.version + 1,
             updated_at=now,
         )
@@ -194,7 +186,7 @@ async def apply_decision(
         note=note,
     )
     decision = {"action": action, "reason_code": reason_code, "moderator_id": user.id}
-    await enqueue_comment_event(session, comment, extra={"decision": decision})
+    await emit(session, CommentChanged(comment, extra={"decision": decision}))
     return s.DecisionOutcome(action=action, changed=True, comment=state_of(comment, 0))  # type: ignore[arg-type]
 
 
@@ -240,7 +232,7 @@ class DecisionService(SQLAlchemyAsyncRepositoryService[Comment]):
         """The same decision on many comments of one site; each gets its own result (200, 404, 409) and
         the ones that succeed are committed together."""
         check_decision(data.action, data.reason_code, data.note)
-        site = await site_for_staff(self.session, slug, user, Role.MODERATOR)
+        site = await site_by_slug(self.session, slug)
         results = []
         for item in data.items:
             try:

@@ -13,13 +13,14 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from comments.db import Comment, CommentStatus, Role, Sanction, SanctionKind, Site, User
+from comments.clock import utcnow
+from comments.db import Comment, CommentStatus, Membership, Sanction, SanctionKind, Site, User
+from comments.db.lookups import site_by_slug
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
+from comments.domain.comments.pipeline import sanction_in_force as is_active
 from comments.domain.moderation import schemas as s
-from comments.domain.moderation.access import role_on, site_for_staff
 from comments.domain.moderation.decisions import apply_decision
-from comments.domain.moderation.sanction_rules import is_active
 from comments.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 AUDIT_ACTIONS: Final = {
@@ -27,10 +28,6 @@ AUDIT_ACTIONS: Final = {
     SanctionKind.SUSPEND: "user.suspended",
     SanctionKind.BAN: "user.banned",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _view(row: Sanction, slug: str, now: datetime, rejected: int = 0) -> s.Sanction:
@@ -87,7 +84,7 @@ class SanctionService(SQLAlchemyAsyncRepositoryService[Sanction]):
     # moderators
 
     async def list_for_user(self, slug: str, user_id: UUID, moderator: CurrentUser) -> s.SanctionList:
-        site = await site_for_staff(self.session, slug, moderator, Role.MODERATOR)
+        site = await site_by_slug(self.session, slug)
         now = utcnow()
         rows = await self.session.scalars(
             select(Sanction)
@@ -97,13 +94,13 @@ class SanctionService(SQLAlchemyAsyncRepositoryService[Sanction]):
         return s.SanctionList(items=[_view(r, site.slug, now) for r in rows])
 
     async def sanction(self, slug: str, user_id: UUID, data: s.SanctionCreate, moderator: CurrentUser) -> s.Sanction:
-        site = await site_for_staff(self.session, slug, moderator, Role.MODERATOR)
+        site = await site_by_slug(self.session, slug)
         now = utcnow()
         until = _until(data, now)
         target = await self.session.get(User, user_id)
         if target is None:
             raise NotFound("There is no such user.")
-        if target.is_superadmin or await role_on(self.session, user_id, site.id) is not None:
+        if target.is_superadmin or await self._is_staff(user_id, site):
             raise Forbidden("This site's moderators and admins cannot be sanctioned on it.", code="target-is-staff")
         kind = SanctionKind(data.kind)
         row = Sanction(
@@ -161,7 +158,7 @@ class SanctionService(SQLAlchemyAsyncRepositoryService[Sanction]):
         self, slug: str, user_id: UUID, sanction_id: UUID, data: s.SanctionLift, moderator: CurrentUser
     ) -> s.Sanction:
         """End a sanction now (idempotent: lifting a lifted sanction changes nothing)."""
-        site = await site_for_staff(self.session, slug, moderator, Role.MODERATOR)
+        site = await site_by_slug(self.session, slug)
         row = await self.session.scalar(
             select(Sanction).where(Sanction.id == sanction_id, Sanction.site_id == site.id, Sanction.user_id == user_id)
         )
@@ -254,3 +251,10 @@ class SanctionService(SQLAlchemyAsyncRepositoryService[Sanction]):
             active=active,
             needs_acknowledgement=active and row.kind == SanctionKind.WARN,
         )
+
+    async def _is_staff(self, user_id: UUID, site: Site) -> bool:
+        """Whether the sanction's target (not the caller) holds a role on the site."""
+        member = await self.session.scalar(
+            select(Membership.id).where(Membership.user_id == user_id, Membership.site_id == site.id)
+        )
+        return member is not None

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from comments.domain.moderation.codes import ReasonCode
+from comments.domain.comments.reasons import ReasonCode
 
 Note = Annotated[str, msgspec.Meta(max_length=2000)]
 Status = Literal["published", "held", "rejected", "deleted"]
@@ -181,22 +181,6 @@ class BulkOutcome(msgspec.Struct):
     results: list[BulkResult]
 
 
-# reports
-
-
-class ReportCreate(msgspec.Struct, forbid_unknown_fields=True):
-    reason: ReasonCode
-    note: Annotated[str, msgspec.Meta(max_length=500)] | None = None
-
-
-class ReportReceipt(msgspec.Struct):
-    id: UUID
-    comment_id: UUID
-    reason: str
-    note: str | None
-    created_at: datetime
-
-
 # sanctions
 
 
@@ -253,53 +237,6 @@ class MySanction(msgspec.Struct):
 
 class MySanctionList(msgspec.Struct):
     items: list[MySanction]
-
-
-# members
-
-
-class MemberPut(msgspec.Struct, forbid_unknown_fields=True):
-    role: RoleName
-
-
-class Member(msgspec.Struct):
-    user_id: UUID
-    email: str
-    display_name: str | None
-    role: RoleName
-    since: datetime
-
-
-class MemberList(msgspec.Struct):
-    items: list[Member]
-
-
-# audit log
-
-
-class AuditActor(msgspec.Struct):
-    id: UUID
-    display_name: str | None
-
-
-class AuditEntry(msgspec.Struct):
-    id: UUID
-    at: datetime
-    action: str
-    actor: AuditActor | None
-    """Null for the system (the CLI, the posting pipeline, the report threshold)."""
-    target_user_id: UUID | None
-    comment_id: UUID | None
-    article_id: UUID | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    reason: str | None
-    note: str | None
-
-
-class AuditPage(msgspec.Struct):
-    items: list[AuditEntry]
-    next_cursor: str | None
 
 
 # stats

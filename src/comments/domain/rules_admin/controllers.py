@@ -5,10 +5,11 @@ from typing import Annotated, Any
 from litestar import Controller, Request, delete, get, post, put
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
-from comments.deps import Rules, Sites
 from comments.domain.accounts.services import CurrentUser
-from comments.domain.rules import payloads as p
-from comments.domain.sites.guards import requires_site_admin
+from comments.domain.rules_admin import payloads as p
+from comments.domain.rules_admin.deps import Rules
+from comments.domain.sites.deps import Sites
+from comments.domain.sites.roles import requires_site_admin
 from comments.errors import InvalidInput
 
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", max_length=40)]

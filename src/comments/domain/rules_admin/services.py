@@ -4,7 +4,7 @@ audited with before and after), dry-run a comment, and backtest a proposed rule 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,19 +13,20 @@ import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from comments.clock import utcnow
 from comments.db import Article, AuditEntry, Comment, CommentStatus, Site, User
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
-from comments.domain.comments.cursor import after, encode_cursor
 from comments.domain.comments.pipeline import ToxicityScorer, author_history, check_rate, clean_body, judge
-from comments.domain.rules import payloads as p
 from comments.domain.rules.backtest import BacktestRecord, backtest
 from comments.domain.rules.engine import AuthorHistory, Draft, compile_rules
 from comments.domain.rules.overrides import effective_rules
 from comments.domain.rules.schema import RuleSet
+from comments.domain.rules.stored import site_rules
 from comments.domain.rules.validation import RuleSetInvalid, validate, validate_override
-from comments.domain.sites.rules import site_rules
+from comments.domain.rules_admin import payloads as p
 from comments.errors import Conflict, DomainError, InvalidInput, NotFound
+from comments.pagination import after, encode_cursor
 
 HISTORY_ACTIONS = ("rules.changed", "article_rules.changed", "article_rules.removed")
 DECISION_ACTIONS = {"comment.approved": "approved", "comment.rejected": "rejected"}
@@ -151,7 +152,7 @@ class RulesService:
 
     async def dry_run(self, site: Site, article: Article | None, data: p.DryRun) -> p.DryRunResult:
         """What would happen to this comment, storing nothing."""
-        now = datetime.now(UTC)
+        now = utcnow()
         try:
             if data.rules is not None:
                 rules = validate(data.rules)

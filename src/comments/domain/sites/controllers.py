@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
-from comments.deps import Sites
 from comments.domain.accounts.services import CurrentUser
+from comments.domain.rules.stored import site_rules
 from comments.domain.sites import schemas as s
-from comments.domain.sites.rules import site_rules
+from comments.domain.sites.deps import Members, Sites
+from comments.domain.sites.roles import requires_site_admin, role_on
 from comments.errors import Forbidden, Unauthenticated
 
 SiteKey = Annotated[str | None, HeaderParameter(name="X-Site-Key", max_length=200)]
@@ -107,7 +109,54 @@ class SiteController(Controller):
             user = request.user
             if not isinstance(user, CurrentUser):
                 raise Unauthenticated("Send the site key (X-Site-Key) or log in as a moderator.")
-            if await sites_service.role_of(user, row) is None:
+            if role_on(user, row.id) is None:
                 raise Forbidden("Only this site's moderators can close or reopen threads.")
         article_row = await sites_service.set_closed(row, article, closed=closed)
         return await sites_service.describe_article(row, article_row)
+
+
+class MemberController(Controller):
+    """A site's admins (and superadmins) manage its moderators and admins."""
+
+    path = "/api/v1/sites/{site:str}/members"
+    tags = ["moderation"]
+    guards = [requires_site_admin]
+
+    @get("/", operation_id="ListMembers")
+    async def list_members(
+        self, site: FromPath[str], members_service: Members, request: Request[CurrentUser, Any, Any]
+    ) -> s.MemberList:
+        return await members_service.list_members(site, request.user)
+
+    @get("/{user_id:uuid}", operation_id="GetMember")
+    async def get_member(
+        self,
+        site: FromPath[str],
+        user_id: FromPath[UUID],
+        members_service: Members,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.Member:
+        return await members_service.get_member(site, user_id, request.user)
+
+    @put("/{user_id:uuid}", operation_id="PutMember")
+    async def put_member(
+        self,
+        site: FromPath[str],
+        user_id: FromPath[UUID],
+        data: JSONBody[s.MemberPut],
+        members_service: Members,
+        request: Request[CurrentUser, Any, Any],
+    ) -> s.Member:
+        """Make the user a moderator or an admin of the site (admins cannot change their own role)."""
+        return await members_service.put_member(site, user_id, data.role, request.user)
+
+    @delete("/{user_id:uuid}", operation_id="DeleteMember", status_code=204)
+    async def delete_member(
+        self,
+        site: FromPath[str],
+        user_id: FromPath[UUID],
+        members_service: Members,
+        request: Request[CurrentUser, Any, Any],
+    ) -> None:
+        """Take the user's role on the site away."""
+        await members_service.delete_member(site, user_id, request.user)

@@ -12,10 +12,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import Membership, Profile, Role, Site, User
+from comments.db.lookups import site_by_slug
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
-from comments.domain.moderation import schemas as s
-from comments.domain.moderation.access import site_for_staff
+from comments.domain.sites import schemas as s
 from comments.errors import Forbidden, NotFound
 
 
@@ -30,23 +30,23 @@ class MemberService(SQLAlchemyAsyncRepositoryService[Membership]):
         return self.repository.session
 
     async def list_members(self, slug: str, admin: CurrentUser) -> s.MemberList:
-        site = await site_for_staff(self.session, slug, admin, Role.ADMIN)
+        site = await site_by_slug(self.session, slug)
         rows = await self.session.execute(self._members(site).order_by(Membership.created_at, Membership.id))
         return s.MemberList(items=[self._view(*row) for row in rows.all()])
 
     async def get_member(self, slug: str, user_id: UUID, admin: CurrentUser) -> s.Member:
-        site = await site_for_staff(self.session, slug, admin, Role.ADMIN)
+        site = await site_by_slug(self.session, slug)
         return await self._member(site, user_id)
 
     async def put_member(self, slug: str, user_id: UUID, role: str, admin: CurrentUser) -> s.Member:
-        site = await site_for_staff(self.session, slug, admin, Role.ADMIN)
+        site = await site_by_slug(self.session, slug)
         self._not_self(admin, user_id)
         await self.grant(site, user_id, Role(role), actor_id=admin.id)
         await self.session.commit()
         return await self._member(site, user_id)
 
     async def delete_member(self, slug: str, user_id: UUID, admin: CurrentUser) -> None:
-        site = await site_for_staff(self.session, slug, admin, Role.ADMIN)
+        site = await site_by_slug(self.session, slug)
         self._not_self(admin, user_id)
         if not await self.revoke(site, user_id, actor_id=admin.id):
             raise NotFound("This user has no role on this site.")

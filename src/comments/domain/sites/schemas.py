@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
@@ -47,3 +47,24 @@ class Article(msgspec.Struct):
 class Counts(msgspec.Struct):
     counts: dict[str, int]
     """Published comments per article id; unknown articles count 0."""
+
+
+# members (site staff)
+
+RoleName = Literal["moderator", "admin"]
+
+
+class MemberPut(msgspec.Struct, forbid_unknown_fields=True):
+    role: RoleName
+
+
+class Member(msgspec.Struct):
+    user_id: UUID
+    email: str
+    display_name: str | None
+    role: RoleName
+    since: datetime
+
+
+class MemberList(msgspec.Struct):
+    items: list[Member]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -14,11 +13,12 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from comments.db import Article, Comment, CommentStatus, Membership, Role, Site
-from comments.domain.accounts.services import CurrentUser
+from comments.clock import utcnow
+from comments.db import Article, Comment, CommentStatus, Site
+from comments.db.lookups import site_by_slug
 from comments.domain.accounts.tokens import new_token, token_hash
+from comments.domain.rules.stored import article_rules, site_rules, thread_closes_at
 from comments.domain.sites import schemas as s
-from comments.domain.sites.rules import article_rules, site_rules, thread_closes_at
 from comments.errors import Forbidden, InvalidInput, NoSuchArticle, NoSuchSite, NotFound
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -59,10 +59,7 @@ class SiteService(SQLAlchemyAsyncRepositoryService[Site]):
         return self.repository.session
 
     async def get_by_slug(self, slug: str) -> Site:
-        site = await self.get_one_or_none(slug=slug)
-        if site is None:
-            raise NoSuchSite(slug)
-        return site
+        return await site_by_slug(self.session, slug)
 
     async def create_site(
         self, slug: str, name: str, origins: list[str], *, rules: dict[str, Any] | None = None
@@ -109,26 +106,6 @@ class SiteService(SQLAlchemyAsyncRepositoryService[Site]):
 
     def key_matches(self, site: Site, key: str | None) -> bool:
         return bool(key) and hmac.compare_digest(site.site_key_hash, token_hash(key or ""))
-
-    async def role_of(self, user: CurrentUser, site: Site) -> Role | None:
-        if user.is_superadmin:
-            return Role.ADMIN
-        role = await self.session.scalar(
-            select(Membership.role).where(Membership.user_id == user.id, Membership.site_id == site.id)
-        )
-        return Role(role) if role else None
-
-    async def grant(self, site: Site, user_id: UUID, role: Role) -> Membership:
-        membership = await self.session.scalar(
-            select(Membership).where(Membership.user_id == user_id, Membership.site_id == site.id)
-        )
-        if membership is None:
-            membership = Membership(user_id=user_id, site_id=site.id, role=role)
-            self.session.add(membership)
-        else:
-            membership.role = role
-        await self.session.flush()
-        return membership
 
     # articles
 
@@ -202,7 +179,7 @@ class SiteService(SQLAlchemyAsyncRepositoryService[Site]):
 
     async def set_closed(self, site: Site, article: str, *, closed: bool) -> Article:
         row = await self.get_article(site, article)
-        row.closed_at = (row.closed_at or datetime.now(UTC)) if closed else None
+        row.closed_at = (row.closed_at or utcnow()) if closed else None
         await self.session.commit()
         return row
 
@@ -232,7 +209,7 @@ class SiteService(SQLAlchemyAsyncRepositoryService[Site]):
         count = (await self.counts(site, [article.external_id]))[article.external_id]
         # A thread is closed by hand (closed_at) or by the rules (N days after it started).
         closes_at = thread_closes_at(article, article_rules(site, article))
-        now = datetime.now(UTC)
+        now = utcnow()
         return s.Article(
             id=article.id,
             site=site.slug,

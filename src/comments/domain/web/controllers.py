@@ -15,10 +15,10 @@ from litestar.response import File, Redirect, Template
 from litestar.status_codes import HTTP_403_FORBIDDEN, HTTP_404_NOT_FOUND
 
 from comments.db import Site
-from comments.deps import Sites
 from comments.domain.accounts.countries import ISO_3166_ALPHA2
+from comments.domain.rules.stored import site_rules
 from comments.domain.sites.demo import DEMO_ARTICLE, DEMO_SITE, DEMO_TITLE
-from comments.domain.sites.rules import site_rules
+from comments.domain.sites.deps import Sites
 from comments.domain.sites.services import ARTICLE_ID, SLUG, origin_of
 from comments.domain.web.assets import EMBED_JS, EMBED_MAX_AGE
 from comments.domain.web.security import COMMON_HEADERS, page_headers

@@ -1,9 +1,10 @@
-"""Per-site webhooks for moderation events: an outbox written in the event's transaction, a worker that
-signs (HMAC-SHA256) and sends with retries, and the admin API with a delivery log."""
+"""Per-site webhooks: an outbox written in the announcing transaction (from `CommentChanged` events),
+a worker that signs (HMAC-SHA256) and sends with retries, and the admin API with a delivery log."""
 
-from comments.domain.moderation.webhooks.outbox import COMMENT_EVENTS, enqueue_comment_event, enqueue_event
-from comments.domain.moderation.webhooks.signing import SIGNATURE_HEADER, sign, verify
-from comments.domain.moderation.webhooks.worker import WebhookWorker
+from comments.domain.webhooks import listeners as _listeners  # registers the event listeners
+from comments.domain.webhooks.outbox import COMMENT_EVENTS, enqueue_comment_event, enqueue_event
+from comments.domain.webhooks.signing import SIGNATURE_HEADER, sign, verify
+from comments.domain.webhooks.worker import WebhookWorker
 
 __all__ = [
     "COMMENT_EVENTS",
@@ -14,3 +15,4 @@ __all__ = [
     "sign",
     "verify",
 ]
+del _listeners

@@ -6,10 +6,10 @@ from uuid import UUID
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from comments.deps import Webhooks
 from comments.domain.accounts.services import CurrentUser
-from comments.domain.moderation.guards import requires_site_admin
-from comments.domain.moderation.webhooks import schemas as s
+from comments.domain.sites.roles import requires_site_admin
+from comments.domain.webhooks import schemas as s
+from comments.domain.webhooks.deps import Webhooks
 
 Cursor = Annotated[str | None, QueryParameter(max_length=200)]
 

@@ -4,7 +4,7 @@ them later: no API answer waits on a publisher's server."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 from uuid import UUID, uuid4
 
@@ -12,15 +12,13 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from comments.clock import utcnow
 from comments.db import Article, Comment, Site, Webhook, WebhookDelivery
+from comments.domain.comments.reasons import reasons_of
 
 COMMENT_EVENTS: Final = ("comment.held", "comment.published", "comment.rejected", "comment.reported")
 PING: Final = "ping"
 """Sent on request to one webhook, whatever it subscribes to: a way to test the receiver."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def event_body(event: str, site_slug: str, data: dict[str, Any], *, at: datetime | None = None) -> str:
@@ -60,7 +58,7 @@ def comment_data(comment: Comment, article: Article) -> dict[str, Any]:
         "status": str(comment.status),
         "version": comment.version,
         "body": comment.body,
-        "reasons": [{"code": r.get("code"), "action": r.get("action")} for r in comment.reasons or []],
+        "reasons": [{"code": r.code, "action": r.action} for r in reasons_of(comment.reasons)],
         "scores": comment.scores,
         "created_at": comment.created_at,
         "edited_at": comment.edited_at,

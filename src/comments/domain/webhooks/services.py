@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,17 +11,18 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from comments.db import DeliveryStatus, Role, Site, Webhook, WebhookDelivery
+from comments.clock import utcnow
+from comments.db import DeliveryStatus, Site, Webhook, WebhookDelivery
+from comments.db.lookups import site_by_slug
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
-from comments.domain.comments.cursor import after, encode_cursor
-from comments.domain.moderation.access import site_for_staff
-from comments.domain.moderation.webhooks import schemas as s
-from comments.domain.moderation.webhooks.outbox import PING, enqueue_event
-from comments.domain.moderation.webhooks.signing import new_secret
-from comments.domain.moderation.webhooks.targets import saved_url_problem
 from comments.domain.sites.services import origin_of
+from comments.domain.webhooks import schemas as s
+from comments.domain.webhooks.outbox import PING, enqueue_event
+from comments.domain.webhooks.signing import new_secret
+from comments.domain.webhooks.targets import saved_url_problem
 from comments.errors import InvalidInput, NotFound
+from comments.pagination import after, encode_cursor
 
 MAX_WEBHOOKS_PER_SITE = 10
 
@@ -89,14 +89,14 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
         return self.repository.session
 
     async def list_webhooks(self, slug: str, user: CurrentUser) -> s.WebhookList:
-        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        site = await site_by_slug(self.session, slug)
         hooks = await self.session.scalars(
             select(Webhook).where(Webhook.site_id == site.id).order_by(Webhook.created_at, Webhook.id)
         )
         return s.WebhookList(items=[_view(h) for h in hooks])
 
     async def create_webhook(self, slug: str, data: s.WebhookCreate, user: CurrentUser) -> s.Webhook:
-        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        site = await site_by_slug(self.session, slug)
         url = _check_url(data.url, allow_private_targets=self.allow_private_targets)
         if await self.count(Webhook.site_id == site.id) >= MAX_WEBHOOKS_PER_SITE:
             raise InvalidInput(f"A site can have at most {MAX_WEBHOOKS_PER_SITE} webhooks.")
@@ -116,11 +116,11 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
         return _view(hook, secret=True)
 
     async def get_webhook(self, slug: str, webhook_id: UUID, user: CurrentUser) -> s.Webhook:
-        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        site = await site_by_slug(self.session, slug)
         return _view(await self._hook(site, webhook_id))
 
     async def update_webhook(self, slug: str, webhook_id: UUID, data: s.WebhookUpdate, user: CurrentUser) -> s.Webhook:
-        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        site = await site_by_slug(self.session, slug)
         hook = await self._hook(site, webhook_id)
         before = _audited(hook)
         if data.url is not msgspec.UNSET:
@@ -139,7 +139,7 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
         return _view(hook, secret=data.rotate_secret)
 
     async def delete_webhook(self, slug: str, webhook_id: UUID, user: CurrentUser) -> None:
-        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        site = await site_by_slug(self.session, slug)
         hook = await self._hook(site, webhook_id)
         record(self.session, site_id=site.id, action="webhook.deleted", actor_id=user.id, before=_audited(hook))
         await self.session.delete(hook)
@@ -156,7 +156,7 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
         limit: int,
     ) -> s.DeliveryPage:
         """The delivery log, newest first."""
-        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        site = await site_by_slug(self.session, slug)
         hook = await self._hook(site, webhook_id)
         query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
         if status:
@@ -176,7 +176,7 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
 
     async def retry_delivery(self, slug: str, webhook_id: UUID, delivery_id: UUID, user: CurrentUser) -> s.Delivery:
         """Send a delivery again now (a failed one gets a fresh set of retries)."""
-        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        site = await site_by_slug(self.session, slug)
         hook = await self._hook(site, webhook_id)
         row = await self.session.scalar(
             select(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.webhook_id == hook.id)
@@ -185,14 +185,14 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
             raise NotFound("There is no such delivery.")
         row.status = DeliveryStatus.PENDING
         row.attempts = 0
-        row.next_attempt_at = datetime.now(UTC)
+        row.next_attempt_at = utcnow()
         row.locked_until = None
         await self.session.commit()
         return _delivery(row)
 
     async def ping(self, slug: str, webhook_id: UUID, user: CurrentUser) -> s.Delivery:
         """Queue a `ping` event to this webhook, to check the receiver and its signature check."""
-        site = await site_for_staff(self.session, slug, user, Role.ADMIN)
+        site = await site_by_slug(self.session, slug)
         hook = await self._hook(site, webhook_id)
         [row] = await enqueue_event(self.session, site.id, PING, {"webhook_id": hook.id}, webhook=hook)
         await self.session.flush()

@@ -12,16 +12,17 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import httpx
 from sqlalchemy import or_, select, update
 
+from comments.clock import utcnow
 from comments.db import DeliveryStatus, Webhook, WebhookDelivery
-from comments.domain.moderation.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
-from comments.domain.moderation.webhooks.targets import delivery_problem
+from comments.domain.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
+from comments.domain.webhooks.targets import delivery_problem
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,6 @@ LEASE = timedelta(seconds=60)
 BATCH = 20
 TIMEOUT_SECONDS = 10.0
 USER_AGENT = "comments-webhooks/1"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

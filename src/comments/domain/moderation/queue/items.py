@@ -12,16 +12,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import Article, Claim, Comment, CommentStatus, Profile, Report, Sanction, User
+from comments.domain.comments.pipeline import sanction_in_force as is_active
+from comments.domain.comments.reasons import REPORTED, has_reason, pipeline_reasons, stored
 from comments.domain.moderation import schemas as s
-from comments.domain.moderation.codes import REPORTED, pipeline_reasons
-from comments.domain.moderation.sanction_rules import is_active
 
 
 def _why(comment: Comment, open_reports: int, threshold: int) -> list[Any]:
     why: list[Any] = []
     if comment.status == CommentStatus.HELD:
         why.append("held")
-    if open_reports >= threshold or any(r.get("code") == REPORTED for r in comment.reasons or []):
+    if open_reports >= threshold or has_reason(comment.reasons, REPORTED):
         why.append("reported")
     if comment.flagged and comment.status == CommentStatus.PUBLISHED:
         why.append("flagged")
@@ -89,7 +89,7 @@ async def build_items(
                 ),
                 scores=comment.scores,
                 model=comment.model,
-                reasons=pipeline_reasons(comment.reasons),
+                reasons=stored(pipeline_reasons(comment.reasons)),
                 open_reports=open_reports,
                 reports=reports.get(comment.id, []),
                 claim=claims.get(comment.id),

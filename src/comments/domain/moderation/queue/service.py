@@ -3,7 +3,6 @@ reached the site's threshold; filtered, sorted, in keyset pages; and the counts 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
@@ -11,12 +10,13 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from comments.db import Article, Comment, CommentStatus, Role
+from comments.clock import utcnow
+from comments.db import Article, Comment, CommentStatus
+from comments.db.lookups import site_by_slug
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.moderation import schemas as s
-from comments.domain.moderation.access import site_for_staff
-from comments.domain.moderation.queue_items import build_items
-from comments.domain.moderation.queue_query import (
+from comments.domain.moderation.queue.items import build_items
+from comments.domain.moderation.queue.query import (
     QueueFilter,
     Sort,
     Sources,
@@ -29,12 +29,8 @@ from comments.domain.moderation.queue_query import (
     sort_key,
     source_select,
 )
-from comments.domain.sites.rules import site_rules
+from comments.domain.rules.stored import site_rules
 from comments.errors import NoSuchArticle
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class QueueService(SQLAlchemyAsyncRepositoryService[Comment]):
@@ -67,7 +63,7 @@ class QueueService(SQLAlchemyAsyncRepositoryService[Comment]):
         cursor: str | None = None,
         limit: int = 20,
     ) -> s.QueuePage:
-        site = await site_for_staff(self.session, slug, user, Role.MODERATOR)
+        site = await site_by_slug(self.session, slug)
         threshold = site_rules(site).reports.threshold
         article_id = None
         if article is not None:
@@ -111,7 +107,7 @@ class QueueService(SQLAlchemyAsyncRepositoryService[Comment]):
         return s.QueuePage(items=items, next_cursor=next_cursor, sort=sort)
 
     async def counts(self, slug: str, user: CurrentUser) -> s.QueueCounts:
-        site = await site_for_staff(self.session, slug, user, Role.MODERATOR)
+        site = await site_by_slug(self.session, slug)
         sources = await self._sources(site.id, site_rules(site).reports.threshold)
         by_source = {
             source: await self.session.scalar(select(func.count()).where(sources.condition(source))) or 0

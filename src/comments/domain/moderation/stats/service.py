@@ -11,22 +11,19 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from comments.db import AuditEntry, Comment, CommentStatus, Role
+from comments.clock import utcnow
+from comments.db import AuditEntry, Comment, CommentStatus
+from comments.db.lookups import site_by_slug
 from comments.domain.accounts.services import CurrentUser
-from comments.domain.moderation import metrics
 from comments.domain.moderation import schemas as s
-from comments.domain.moderation.access import site_for_staff
-from comments.domain.moderation.queue_query import Sources, open_reports, reported_ids
-from comments.domain.sites.rules import site_rules
+from comments.domain.moderation.queue import Sources, open_reports, reported_ids
+from comments.domain.moderation.stats import metrics
+from comments.domain.rules.stored import site_rules
 from comments.errors import InvalidInput
 
 DECISIONS = {"comment.approved": "approve", "comment.rejected": "reject"}
 MAX_POINTS = 400
 STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _when(value: Any) -> datetime | None:
@@ -64,7 +61,7 @@ class ModerationStatsService(SQLAlchemyAsyncRepositoryService[AuditEntry]):
     async def stats(
         self, slug: str, user: CurrentUser, *, since: datetime | None, bucket: Literal["hour", "day"] | None
     ) -> s.Stats:
-        site = await site_for_staff(self.session, slug, user, Role.MODERATOR)
+        site = await site_by_slug(self.session, slug)
         now = utcnow()
         since = since or now - timedelta(days=30)
         if since.tzinfo is None:

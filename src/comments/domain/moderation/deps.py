@@ -1,0 +1,32 @@
+"""Providers for the moderation package's services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advanced_alchemy.extensions.litestar.providers import create_service_provider
+from litestar.di import NamedDependency, Provide
+
+from comments.domain.moderation.claims import ClaimService
+from comments.domain.moderation.decisions import DecisionService
+from comments.domain.moderation.queue import QueueService
+from comments.domain.moderation.sanctions import SanctionService
+from comments.domain.moderation.stats import ModerationStatsService
+
+Queue = NamedDependency[QueueService]
+Claims = NamedDependency[ClaimService]
+Decisions = NamedDependency[DecisionService]
+Sanctions = NamedDependency[SanctionService]
+ModerationStats = NamedDependency[ModerationStatsService]
+
+SERVICES = {
+    "queue_service": QueueService,
+    "claims_service": ClaimService,
+    "decisions_service": DecisionService,
+    "sanctions_service": SanctionService,
+    "moderation_stats_service": ModerationStatsService,
+}
+
+
+def dependencies() -> dict[str, Any]:
+    return {name: Provide(create_service_provider(service)) for name, service in SERVICES.items()}

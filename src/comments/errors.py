@@ -165,6 +165,12 @@ def repository_to_problem(exc: RepositoryError) -> ProblemDetailsException:
     return ProblemDetailsException(status_code=500, type_=_problem_type("internal-error"), title="Internal error")
 
 
+def problem_summary(exc: DomainError) -> dict[str, Any]:
+    """`status`, `type` and `detail` of a domain error, for answers that report several outcomes in one
+    body (bulk decisions, a dry run's refused gate): the same type URI as the problem response would have."""
+    return {"status": exc.status_code, "type": _problem_type(exc.code), "detail": exc.detail}
+
+
 def problem_details_map() -> dict[type[Exception], Any]:
     return {
         DomainError: domain_to_problem,

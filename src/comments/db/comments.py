@@ -66,5 +66,7 @@ class IdempotencyRecord(UUIDv7AuditBase):
     user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(200))
     request_fingerprint: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int]
+    status_code: Mapped[int] = mapped_column(default=201)
+    """Kept for rows written before the answer was typed; every stored answer is PostComment's 201."""
     response: Mapped[dict[str, Any]] = mapped_column(JsonB)
+    """The PostOutcome, as JSON (msgspec.to_builtins); replays decode it back into a PostOutcome."""

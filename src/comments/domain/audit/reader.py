@@ -4,18 +4,25 @@ transaction of the action it records; the table refuses updates and deletes.)"""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import AuditEntry, Profile
 from comments.db.lookups import site_by_slug
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import schemas as s
-from comments.pagination import after, encode_cursor
+from comments.pagination import Page, keyset_page
+
+
+async def newest_first(session: AsyncSession, query: Select[Any], cursor: str | None, limit: int) -> Page[Any]:
+    """A page of a query over audit entries (its first entity), newest first: the moderation log and the
+    rules history read the log this way."""
+    return await keyset_page(session, query, (AuditEntry.created_at, AuditEntry.id), cursor, limit, descending=True)
 
 
 class AuditLogService(SQLAlchemyAsyncRepositoryService[AuditEntry]):
@@ -65,19 +72,8 @@ class AuditLogService(SQLAlchemyAsyncRepositoryService[AuditEntry]):
             query = query.where(AuditEntry.created_at >= since)
         if until is not None:
             query = query.where(AuditEntry.created_at < until)
-        if (start := after(AuditEntry.created_at, AuditEntry.id, cursor, descending=True)) is not None:
-            query = query.where(start)
-        rows = (
-            await self.session.execute(
-                query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit + 1)
-            )
-        ).all()
-        more, rows = len(rows) > limit, rows[:limit]
-        last = rows[-1][0] if rows else None
-        return s.AuditPage(
-            items=[self._view(entry, name) for entry, name in rows],
-            next_cursor=encode_cursor(last.created_at, last.id) if more and last else None,
-        )
+        page = await newest_first(self.session, query, cursor, limit)
+        return s.AuditPage(items=[self._view(entry, name) for entry, name in page.rows], next_cursor=page.next_cursor)
 
     def _view(self, entry: AuditEntry, actor_name: str | None) -> s.AuditEntry:
         return s.AuditEntry(

@@ -57,7 +57,7 @@ class ThreadController(Controller):
         )
         return _with_etag(request, page)
 
-    @post("/", operation_id="PostComment", guards=[requires_login])
+    @post("/", operation_id="PostComment", guards=[requires_login], status_code=201)
     async def post_comment(
         self,
         site: FromPath[str],
@@ -68,14 +68,11 @@ class ThreadController(Controller):
         users_service: Users,
         request: Request[CurrentUser, Any, Any],
         idempotency_key: IdempotencyKey = None,
-    ) -> Response[dict[str, Any]]:
+    ) -> s.PostOutcome:
         """Post a comment or a reply. 201 with the outcome: published, held (with reasons) or rejected.
         Send an Idempotency-Key to make retries safe."""
         site_row, article_row = await sites_service.site_and_article(site, article)
-        status, outcome = await comments_service.post(
-            site_row, article_row, data, request.user, users_service, idempotency_key
-        )
-        return Response(outcome, status_code=status)
+        return await comments_service.post(site_row, article_row, data, request.user, users_service, idempotency_key)
 
 
 class CommentController(Controller):

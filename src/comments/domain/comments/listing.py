@@ -18,12 +18,13 @@ from sqlalchemy.orm import aliased
 from comments.db import Article, Comment, CommentStatus, Profile
 from comments.domain.comments import schemas as s
 from comments.domain.comments.reasons import MODERATOR_APPROVED, Reason, reasons_of
-from comments.pagination import after, encode_cursor
+from comments.pagination import keyset_page
 
 REPLIES_PER_ROOT = 20
 MAX_PAGE = 100
 
 Sort = Literal["newest", "oldest"]
+BY_TIME = (Comment.created_at, Comment.id)
 
 
 def shown_reasons(reasons: list[Reason]) -> list[Reason]:
@@ -99,15 +100,9 @@ class ThreadReader:
             .outerjoin(Profile, Profile.user_id == Comment.author_id)
             .where(Comment.article_id == article.id, Comment.parent_id.is_(None), _visible_to(viewer_id))
         )
-        if (start := after(Comment.created_at, Comment.id, cursor, descending=newest)) is not None:
-            query = query.where(start)
-        order = (Comment.created_at.desc(), Comment.id.desc()) if newest else (Comment.created_at, Comment.id)
-        rows = (await self.session.execute(query.order_by(*order).limit(limit + 1))).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = [self._present(c, article.external_id, name, viewer_id) for c, name in rows]
+        page = await keyset_page(self.session, query, BY_TIME, cursor, limit, descending=newest)
+        items = [self._present(c, article.external_id, name, viewer_id) for c, name in page.rows]
         await self._attach_replies(article, items, viewer_id)
-        last = rows[-1][0] if rows else None
         total = await self.session.scalar(
             select(func.count()).where(Comment.article_id == article.id, Comment.status == CommentStatus.PUBLISHED)
         )
@@ -115,7 +110,7 @@ class ThreadReader:
             article=article.external_id,
             sort=sort,
             items=items,
-            next_cursor=encode_cursor(last.created_at, last.id) if more and last else None,
+            next_cursor=page.next_cursor,
             total=total or 0,
         )
 
@@ -129,16 +124,11 @@ class ThreadReader:
             .outerjoin(Profile, Profile.user_id == Comment.author_id)
             .where(Comment.root_id == root.id, _visible_to(viewer_id))
         )
-        if (start := after(Comment.created_at, Comment.id, cursor, descending=False)) is not None:
-            query = query.where(start)
-        rows = (await self.session.execute(query.order_by(Comment.created_at, Comment.id).limit(limit + 1))).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        last = rows[-1][0] if rows else None
+        page = await keyset_page(self.session, query, BY_TIME, cursor, limit)
         return s.RepliesPage(
             root_id=root.id,
-            items=[self._present(c, article.external_id, name, viewer_id) for c, name in rows],
-            next_cursor=encode_cursor(last.created_at, last.id) if more and last else None,
+            items=[self._present(c, article.external_id, name, viewer_id) for c, name in page.rows],
+            next_cursor=page.next_cursor,
         )
 
     async def _attach_replies(self, article: Article, roots: list[s.Comment], viewer_id: UUID | None) -> None:

@@ -66,8 +66,9 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         author: CurrentUser,
         users: UserService,
         idempotency_key: str | None = None,
-    ) -> tuple[int, dict[str, Any]]:
-        """(HTTP status, outcome as JSON). A retry with the same Idempotency-Key gets the first answer."""
+    ) -> s.PostOutcome:
+        """The outcome: published, held or rejected, and why. A retry with the same Idempotency-Key gets
+        the first answer (the same PostOutcome), and stores nothing."""
         fingerprint = hashlib.sha256(msgspec.json.encode([str(article.id), data])).hexdigest()
         if idempotency_key:
             replay = await self._replay(author.id, idempotency_key, fingerprint)
@@ -114,7 +115,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             article.first_comment_at = now
         await self.session.flush()
         await comment_stored(self.session, comment, article)  # audit + webhook, in this transaction
-        answer = (201, s.to_json(self._outcome(comment, article, user, rules)))
+        answer = self._outcome(comment, article, user, rules)
         if idempotency_key:
             answer = await self._remember(author.id, idempotency_key, fingerprint, answer)
         await self.session.commit()  # a 2xx means committed: commit before answering, not after
@@ -243,7 +244,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             raise Forbidden("You can only change your own comments.")
         return comment, article, site
 
-    async def _replay(self, user_id: UUID, key: str, fingerprint: str) -> tuple[int, dict[str, Any]] | None:
+    async def _replay(self, user_id: UUID, key: str, fingerprint: str) -> s.PostOutcome | None:
         record = await self.session.scalar(
             select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
         )
@@ -254,11 +255,9 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
                 "This Idempotency-Key was used for a different request.",
                 errors=[{"pointer": "/headers/Idempotency-Key", "message": "Use a new key for a new comment."}],
             )
-        return record.status_code, record.response
+        return msgspec.convert(record.response, s.PostOutcome)
 
-    async def _remember(
-        self, user_id: UUID, key: str, fingerprint: str, answer: tuple[int, dict[str, Any]]
-    ) -> tuple[int, dict[str, Any]]:
+    async def _remember(self, user_id: UUID, key: str, fingerprint: str, answer: s.PostOutcome) -> s.PostOutcome:
         """Store the answer in the comment's transaction. If a concurrent retry won the race, undo ours
         and answer with theirs: the comment is stored once."""
         self.session.add(
@@ -266,8 +265,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
                 user_id=user_id,
                 key=key,
                 request_fingerprint=fingerprint,
-                status_code=answer[0],
-                response=answer[1],
+                response=s.to_json(answer),
             )
         )
         try:

@@ -36,7 +36,7 @@ from comments.domain.comments.reports import open_report_count
 from comments.domain.moderation import schemas as s
 from comments.domain.moderation.claims import comment_for_moderator, comment_on_site, refuse_if_claimed_by_other
 from comments.domain.rules.stored import site_rules
-from comments.errors import Conflict, DomainError, InvalidInput, StaleDecision
+from comments.errors import Conflict, DomainError, InvalidInput, StaleDecision, problem_summary
 from comments.events import emit
 
 ACTIONS = {
@@ -249,13 +249,14 @@ class DecisionService(SQLAlchemyAsyncRepositoryService[Comment]):
                 )
             except DomainError as exc:
                 current = exc.extra.get("current")
+                problem = problem_summary(exc)
                 results.append(
                     s.BulkResult(
                         id=item.id,
                         ok=False,
-                        status=exc.status_code,
-                        problem=f"/problems/{exc.code}",
-                        detail=exc.detail,
+                        status=problem["status"],
+                        problem=problem["type"],
+                        detail=problem["detail"],
                         comment=msgspec.convert(current, s.CommentState) if current else None,
                     )
                 )

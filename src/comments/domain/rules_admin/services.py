@@ -17,6 +17,7 @@ from comments.clock import utcnow
 from comments.db import Article, AuditEntry, Comment, CommentStatus, Site, User
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
+from comments.domain.audit.reader import newest_first
 from comments.domain.comments.pipeline import ToxicityScorer, author_history, check_rate, clean_body, judge
 from comments.domain.rules.backtest import BacktestRecord, backtest
 from comments.domain.rules.engine import AuthorHistory, Draft, compile_rules
@@ -25,8 +26,7 @@ from comments.domain.rules.schema import RuleSet
 from comments.domain.rules.stored import site_rules
 from comments.domain.rules.validation import RuleSetInvalid, validate, validate_override
 from comments.domain.rules_admin import payloads as p
-from comments.errors import Conflict, DomainError, InvalidInput, NotFound
-from comments.pagination import after, encode_cursor
+from comments.errors import Conflict, DomainError, InvalidInput, NotFound, problem_summary
 
 HISTORY_ACTIONS = ("rules.changed", "article_rules.changed", "article_rules.removed")
 DECISION_ACTIONS = {"comment.approved": "approved", "comment.rejected": "rejected"}
@@ -123,15 +123,7 @@ class RulesService:
             .outerjoin(Article, Article.id == AuditEntry.article_id)
             .where(AuditEntry.site_id == site.id, AuditEntry.action.in_(HISTORY_ACTIONS))
         )
-        if (start := after(AuditEntry.created_at, AuditEntry.id, cursor, descending=True)) is not None:
-            query = query.where(start)
-        rows = (
-            await self.session.execute(
-                query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit + 1)
-            )
-        ).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
+        page = await newest_first(self.session, query, cursor, limit)
         items = [
             p.HistoryEntry(
                 id=entry.id,
@@ -143,10 +135,9 @@ class RulesService:
                 before=entry.before,
                 after=entry.after,
             )
-            for entry, email, external_id in rows
+            for entry, email, external_id in page.rows
         ]
-        last = rows[-1][0] if rows else None
-        return p.History(items=items, next_cursor=encode_cursor(last.created_at, last.id) if more and last else None)
+        return p.History(items=items, next_cursor=page.next_cursor)
 
     # dry-run and backtest
 
@@ -167,7 +158,7 @@ class RulesService:
             check_rate(rules, history, now)
             body = clean_body(data.body, rules)
         except DomainError as gate:
-            refused = {"status": gate.status_code, "type": f"/problems/{gate.code}", "detail": gate.detail}
+            refused = problem_summary(gate)
         verdict = await judge(rules, Draft(body=body, depth=data.parent_depth + 1), history, now, self.scorer)
 
         def hit(code: str, action: str, message: str, detail: dict[str, Any]) -> p.DryRunHit:

@@ -22,7 +22,7 @@ from comments.domain.webhooks.outbox import PING, enqueue_event
 from comments.domain.webhooks.signing import new_secret
 from comments.domain.webhooks.targets import saved_url_problem
 from comments.errors import InvalidInput, NotFound
-from comments.pagination import after, encode_cursor
+from comments.pagination import keyset_page
 
 MAX_WEBHOOKS_PER_SITE = 10
 
@@ -161,18 +161,9 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
         query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
         if status:
             query = query.where(WebhookDelivery.status == DeliveryStatus(status))
-        if (start := after(WebhookDelivery.created_at, WebhookDelivery.id, cursor, descending=True)) is not None:
-            query = query.where(start)
-        rows = list(
-            await self.session.scalars(
-                query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(limit + 1)
-            )
-        )
-        more, rows = len(rows) > limit, rows[:limit]
-        return s.DeliveryPage(
-            items=[_delivery(r) for r in rows],
-            next_cursor=encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None,
-        )
+        columns = (WebhookDelivery.created_at, WebhookDelivery.id)
+        page = await keyset_page(self.session, query, columns, cursor, limit, descending=True, scalars=True)
+        return s.DeliveryPage(items=[_delivery(r) for r in page.rows], next_cursor=page.next_cursor)
 
     async def retry_delivery(self, slug: str, webhook_id: UUID, delivery_id: UUID, user: CurrentUser) -> s.Delivery:
         """Send a delivery again now (a failed one gets a fresh set of retries)."""

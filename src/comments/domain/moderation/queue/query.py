@@ -8,7 +8,6 @@ one page from each index, whatever the queue's length; no source scans a site's 
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -19,7 +18,8 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal
 from sqlalchemy.sql.selectable import ScalarSelect, Subquery
 
 from comments.db import Comment, CommentStatus, Report
-from comments.errors import InvalidInput
+from comments.pagination import Position as TimePosition
+from comments.pagination import after, bad_cursor, decode_token, encode_token
 
 Sort = Literal["oldest", "toxicity", "reports"]
 NO_SCORE = -1.0
@@ -162,26 +162,18 @@ class Position(msgspec.Struct, array_like=True):
     id: UUID
 
 
+INVALID_CURSOR = "The cursor is not valid: use next_cursor from a previous page with the same sort."
+
+
 def encode_position(sort: Sort, key: float | None, created_at: datetime, id_: UUID) -> str:
-    raw = msgspec.json.encode(Position(sort, key, created_at, id_))
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return encode_token(Position(sort, key, created_at, id_))
 
 
 def decode_position(cursor: str, sort: Sort) -> Position:
-    try:
-        pos = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), type=Position)
-    except (ValueError, msgspec.DecodeError) as exc:
-        raise _bad_cursor("Not a cursor this service made.") from exc
+    pos = decode_token(cursor, Position, detail=INVALID_CURSOR)
     if pos.sort != sort or (sort != "oldest" and pos.key is None):
-        raise _bad_cursor("This cursor belongs to another sort order.")
+        raise bad_cursor("This cursor belongs to another sort order.", INVALID_CURSOR)
     return pos
-
-
-def _bad_cursor(message: str) -> InvalidInput:
-    return InvalidInput(
-        "The cursor is not valid: use next_cursor from a previous page with the same sort.",
-        errors=[{"pointer": "/cursor", "message": message}],
-    )
 
 
 def sort_key(sort: Sort, label: str) -> ColumnElement[Any] | None:
@@ -197,13 +189,8 @@ def ordered_page(
     query: Select[Any], key: ColumnElement[Any] | None, cursor: Position | None, limit: int
 ) -> Select[Any]:
     """Keyset paging: the leading key descending, then oldest first, id as the tie-breaker."""
-    after_time = (
-        or_(
-            Comment.created_at > cursor.created_at,
-            and_(Comment.created_at == cursor.created_at, Comment.id > cursor.id),
-        )
-        if cursor
-        else None
+    after_time = after(
+        Comment.created_at, Comment.id, cursor and TimePosition(cursor.created_at, cursor.id), descending=False
     )
     if key is None:
         if cursor is not None:

@@ -5,9 +5,11 @@ package, so any of them may use it."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.config import Settings
@@ -24,3 +26,9 @@ AppSettings = NamedDependency[Settings]
 
 def dependencies() -> dict[str, Any]:
     return {"settings": Provide(provide_settings)}
+
+
+# Path parameters, declared explicitly (Litestar deprecates inferring them from the name).
+Slug = FromPath[str]
+"""A `{site}` or `{article}` path segment."""
+PathId = FromPath[UUID]

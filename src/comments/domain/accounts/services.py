@@ -8,8 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.exceptions import DuplicateKeyError
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +17,7 @@ from comments.clock import utcnow
 from comments.config import Settings
 from comments.db import LoginFailure, Membership, Profile, RulesAcceptance, Sanction, SessionToken, Site, User
 from comments.db.lookups import site_by_slug
+from comments.db.service import Service
 from comments.domain.accounts import schemas as s
 from comments.domain.accounts.emails import email_problem, normalise_email
 from comments.domain.accounts.passwords import Passwords
@@ -73,20 +72,13 @@ class Eligibility:
     """A sanction on the site not lifted (possibly expired or acknowledged): posting then reads which."""
 
 
-class UserService(SQLAlchemyAsyncRepositoryService[User]):
-    class Repo(SQLAlchemyAsyncRepository[User]):
-        model_type = User
-
-    repository_type = Repo
+class UserService(Service[User]):
+    model_type = User
 
     def __init__(self, session: AsyncSession, *, settings: Settings, passwords: Passwords, **kwargs: Any) -> None:
         super().__init__(session=session, **kwargs)
         self.settings = settings
         self.passwords = passwords
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
 
     # registration and login
 

@@ -7,14 +7,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import AuditEntry, Profile
 from comments.db.lookups import site_by_slug
-from comments.domain.accounts.services import CurrentUser
+from comments.db.service import Service
 from comments.domain.audit import schemas as s
 from comments.pagination import Page, keyset_page
 
@@ -25,20 +23,12 @@ async def newest_first(session: AsyncSession, query: Select[Any], cursor: str | 
     return await keyset_page(session, query, (AuditEntry.created_at, AuditEntry.id), cursor, limit, descending=True)
 
 
-class AuditLogService(SQLAlchemyAsyncRepositoryService[AuditEntry]):
-    class Repo(SQLAlchemyAsyncRepository[AuditEntry]):
-        model_type = AuditEntry
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+class AuditLogService(Service[AuditEntry]):
+    model_type = AuditEntry
 
     async def entries(
         self,
         slug: str,
-        user: CurrentUser,
         *,
         actor: UUID | None = None,
         target_user: UUID | None = None,

@@ -6,10 +6,11 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 
+from comments.deps import PathId, Slug
 from comments.domain.accounts.auth import requires_login
-from comments.domain.accounts.deps import Users
+from comments.domain.accounts.deps import Me, Users
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.comments import schemas as s
 from comments.domain.comments.deps import Comments, Reports
@@ -39,8 +40,8 @@ class ThreadController(Controller):
     @get("/", operation_id="ListComments")
     async def list_comments(
         self,
-        site: FromPath[str],
-        article: FromPath[str],
+        site: Slug,
+        article: Slug,
         sites_service: Sites,
         comments_service: Comments,
         request: Request[Any, Any, Any],
@@ -60,19 +61,19 @@ class ThreadController(Controller):
     @post("/", operation_id="PostComment", guards=[requires_login], status_code=201)
     async def post_comment(
         self,
-        site: FromPath[str],
-        article: FromPath[str],
+        site: Slug,
+        article: Slug,
         data: JSONBody[s.CommentCreate],
         sites_service: Sites,
         comments_service: Comments,
         users_service: Users,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
         idempotency_key: IdempotencyKey = None,
     ) -> s.PostOutcome:
         """Post a comment or a reply. 201 with the outcome: published, held (with reasons) or rejected.
         Send an Idempotency-Key to make retries safe."""
         site_row, article_row = await sites_service.site_and_article(site, article)
-        return await comments_service.post(site_row, article_row, data, request.user, users_service, idempotency_key)
+        return await comments_service.post(site_row, article_row, data, current_user, users_service, idempotency_key)
 
 
 class CommentController(Controller):
@@ -82,26 +83,24 @@ class CommentController(Controller):
     @patch("/", operation_id="EditComment", guards=[requires_login])
     async def edit_comment(
         self,
-        comment_id: FromPath[UUID],
+        comment_id: PathId,
         data: JSONBody[s.CommentUpdate],
         comments_service: Comments,
         users_service: Users,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
     ) -> s.PostOutcome:
         """Edit your own comment within the site's edit window; the new text is checked again."""
-        return await comments_service.edit(comment_id, data.body, request.user, users_service)
+        return await comments_service.edit(comment_id, data.body, current_user, users_service)
 
     @delete("/", operation_id="DeleteComment", guards=[requires_login], status_code=204)
-    async def delete_comment(
-        self, comment_id: FromPath[UUID], comments_service: Comments, request: Request[CurrentUser, Any, Any]
-    ) -> None:
+    async def delete_comment(self, comment_id: PathId, comments_service: Comments, current_user: Me) -> None:
         """Remove your own comment. Replies stay; it shows as 'comment removed'."""
-        await comments_service.delete(comment_id, request.user)
+        await comments_service.delete(comment_id, current_user)
 
     @get("/replies", operation_id="ListReplies")
     async def list_replies(
         self,
-        comment_id: FromPath[UUID],
+        comment_id: PathId,
         comments_service: Comments,
         sites_service: Sites,
         request: Request[Any, Any, Any],
@@ -122,11 +121,11 @@ class ReportController(Controller):
     @post("/", operation_id="ReportComment")
     async def report(
         self,
-        comment_id: FromPath[UUID],
+        comment_id: PathId,
         data: JSONBody[s.ReportCreate],
         reports_service: Reports,
         users_service: Users,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
     ) -> s.ReportReceipt:
         """Report a published comment (once per comment; rate-limited, 429 with Retry-After)."""
-        return await reports_service.report(comment_id, data, request.user, users_service)
+        return await reports_service.report(comment_id, data, current_user, users_service)

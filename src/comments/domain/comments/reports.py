@@ -8,14 +8,13 @@ from datetime import datetime, timedelta
 from typing import Final
 from uuid import UUID
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.db import Comment, CommentStatus, Report, Site
+from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser, UserService
 from comments.domain.audit import record
 from comments.domain.comments import schemas as s
@@ -30,15 +29,8 @@ REPORT_LIMITS: Final = ((timedelta(minutes=1), 5), (timedelta(hours=1), 30))
 """Reports one reader may file per window: enough for a bad thread, too few to brigade."""
 
 
-class ReportService(SQLAlchemyAsyncRepositoryService[Report]):
-    class Repo(SQLAlchemyAsyncRepository[Report]):
-        model_type = Report
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+class ReportService(Service[Report]):
+    model_type = Report
 
     async def report(
         self, comment_id: UUID, data: s.ReportCreate, reader: CurrentUser, users: UserService

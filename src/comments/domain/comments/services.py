@@ -9,14 +9,13 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.db import Article, Comment, CommentStatus, IdempotencyRecord, Site, User
+from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser, UserService
 from comments.domain.comments import schemas as s
 from comments.domain.comments.events import comment_stored
@@ -44,19 +43,12 @@ OUTCOME_MESSAGES = {
 }
 
 
-class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
-    class Repo(SQLAlchemyAsyncRepository[Comment]):
-        model_type = Comment
-
-    repository_type = Repo
+class CommentService(Service[Comment]):
+    model_type = Comment
 
     def __init__(self, session: AsyncSession, *, scorer: ToxicityScorer | None, **kwargs: Any) -> None:
         super().__init__(session=session, **kwargs)
         self.scorer = scorer
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
 
     async def post(
         self,

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.db import Claim, Comment, CommentStatus, Profile, Role, Site
+from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.moderation import schemas as s
 from comments.domain.moderation.queue import claim_view
@@ -73,15 +72,8 @@ def _claimed(claim: Claim, name: str | None, user: CurrentUser) -> ClaimedByOthe
     )
 
 
-class ClaimService(SQLAlchemyAsyncRepositoryService[Claim]):
-    class Repo(SQLAlchemyAsyncRepository[Claim]):
-        model_type = Claim
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+class ClaimService(Service[Claim]):
+    model_type = Claim
 
     async def claim(self, comment_id: UUID, user: CurrentUser, minutes: int) -> s.ClaimView:
         """Claim (or extend your claim on) a comment; 409 while someone else's claim lasts."""

@@ -4,14 +4,15 @@ and the readers' report route. Who may call what is in docs/moderation.md."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from litestar import Controller, Request, delete, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar import Controller, delete, get, post
+from litestar.params import JSONBody, QueryParameter
 
+from comments.deps import PathId, Slug
 from comments.domain.accounts.auth import requires_login
-from comments.domain.accounts.services import CurrentUser
+from comments.domain.accounts.deps import Me
 from comments.domain.audit import schemas as audit
 from comments.domain.audit.deps import AuditLog
 from comments.domain.moderation import schemas as s
@@ -35,9 +36,9 @@ class QueueController(Controller):
     @get("/queue", operation_id="ListModerationQueue")
     async def list_queue(
         self,
-        site: FromPath[str],
+        site: Slug,
         queue_service: Queue,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
         article: Annotated[str | None, QueryParameter(max_length=200)] = None,
         reason: Code = None,
         label: Label = "toxicity",
@@ -54,7 +55,7 @@ class QueueController(Controller):
         reports (most first). Filters: article, reason code, `label` score range, reported only, author."""
         return await queue_service.list_queue(
             site,
-            request.user,
+            current_user,
             article=article,
             reason=reason,
             label=label,
@@ -68,30 +69,23 @@ class QueueController(Controller):
         )
 
     @get("/queue/counts", operation_id="CountModerationQueue")
-    async def count_queue(
-        self, site: FromPath[str], queue_service: Queue, request: Request[CurrentUser, Any, Any]
-    ) -> s.QueueCounts:
+    async def count_queue(self, site: Slug, queue_service: Queue) -> s.QueueCounts:
         """How many items wait, in all and per reason (for the tabs)."""
-        return await queue_service.counts(site, request.user)
+        return await queue_service.counts(site)
 
     @post("/decisions", operation_id="DecideInBulk", status_code=200)
     async def decide_many(
-        self,
-        site: FromPath[str],
-        data: JSONBody[s.BulkDecisionCreate],
-        decisions_service: Decisions,
-        request: Request[CurrentUser, Any, Any],
+        self, site: Slug, data: JSONBody[s.BulkDecisionCreate], decisions_service: Decisions, current_user: Me
     ) -> s.BulkOutcome:
         """The same decision on up to 100 comments of this site, each with the version you saw; a result
         per comment (200, or the 404/409 it would have had alone)."""
-        return await decisions_service.decide_many(site, data, request.user)
+        return await decisions_service.decide_many(site, data, current_user)
 
     @get("/log", operation_id="ListAuditLog")
     async def list_log(
         self,
-        site: FromPath[str],
+        site: Slug,
         audit_log_service: AuditLog,
-        request: Request[CurrentUser, Any, Any],
         actor: Annotated[UUID | None, QueryParameter()] = None,
         target_user: Annotated[UUID | None, QueryParameter()] = None,
         comment: Annotated[UUID | None, QueryParameter()] = None,
@@ -104,7 +98,6 @@ class QueueController(Controller):
         """The append-only audit log, newest first. `action` is exact, or a prefix when it ends with a dot."""
         return await audit_log_service.entries(
             site,
-            request.user,
             actor=actor,
             target_user=target_user,
             comment=comment,
@@ -118,15 +111,14 @@ class QueueController(Controller):
     @get("/stats", operation_id="GetModerationStats")
     async def get_stats(
         self,
-        site: FromPath[str],
+        site: Slug,
         moderation_stats_service: ModerationStats,
-        request: Request[CurrentUser, Any, Any],
         since: Annotated[datetime | None, QueryParameter()] = None,
         bucket: Annotated[Literal["hour", "day"] | None, QueryParameter()] = None,
     ) -> s.Stats:
         """Queue depth now and over time, time to decision (median, p90), decisions by reason, and per
         toxicity label the precision and recall of the auto-hold against moderators' decisions."""
-        return await moderation_stats_service.stats(site, request.user, since=since, bucket=bucket)
+        return await moderation_stats_service.stats(site, since=since, bucket=bucket)
 
 
 class ModeratedCommentController(Controller):
@@ -138,35 +130,25 @@ class ModeratedCommentController(Controller):
 
     @post("/claim", operation_id="ClaimComment", status_code=200)
     async def claim(
-        self,
-        comment_id: FromPath[UUID],
-        claims_service: Claims,
-        request: Request[CurrentUser, Any, Any],
-        data: JSONBody[s.ClaimCreate | None] = None,
+        self, comment_id: PathId, claims_service: Claims, current_user: Me, data: JSONBody[s.ClaimCreate | None] = None
     ) -> s.ClaimView:
         """Work on this comment for `minutes` (default 5, at most 30); claiming again extends your claim.
         409 while another moderator's claim lasts."""
         minutes = data.minutes if data is not None else s.ClaimCreate().minutes
-        return await claims_service.claim(comment_id, request.user, minutes)
+        return await claims_service.claim(comment_id, current_user, minutes)
 
     @delete("/claim", operation_id="ReleaseClaim", status_code=204)
-    async def release(
-        self, comment_id: FromPath[UUID], claims_service: Claims, request: Request[CurrentUser, Any, Any]
-    ) -> None:
+    async def release(self, comment_id: PathId, claims_service: Claims, current_user: Me) -> None:
         """Give your claim back (admins may release anyone's)."""
-        await claims_service.release(comment_id, request.user)
+        await claims_service.release(comment_id, current_user)
 
     @post("/decision", operation_id="DecideComment", status_code=200)
     async def decide(
-        self,
-        comment_id: FromPath[UUID],
-        data: JSONBody[s.DecisionCreate],
-        decisions_service: Decisions,
-        request: Request[CurrentUser, Any, Any],
+        self, comment_id: PathId, data: JSONBody[s.DecisionCreate], decisions_service: Decisions, current_user: Me
     ) -> s.DecisionOutcome:
         """Approve or reject (with a reason code). Send the version you saw: if the comment changed since,
         409 with its current state. Repeating your own decision changes nothing and answers 200."""
-        return await decisions_service.decide(comment_id, data, request.user)
+        return await decisions_service.decide(comment_id, data, current_user)
 
 
 class SanctionController(Controller):
@@ -177,41 +159,35 @@ class SanctionController(Controller):
     guards = [requires_site_moderator]
 
     @get("/", operation_id="ListSanctions")
-    async def list_sanctions(
-        self,
-        site: FromPath[str],
-        user_id: FromPath[UUID],
-        sanctions_service: Sanctions,
-        request: Request[CurrentUser, Any, Any],
-    ) -> s.SanctionList:
+    async def list_sanctions(self, site: Slug, user_id: PathId, sanctions_service: Sanctions) -> s.SanctionList:
         """The user's sanctions on this site, newest first, lifted ones included."""
-        return await sanctions_service.list_for_user(site, user_id, request.user)
+        return await sanctions_service.list_for_user(site, user_id)
 
     @post("/", operation_id="CreateSanction")
     async def create_sanction(
         self,
-        site: FromPath[str],
-        user_id: FromPath[UUID],
+        site: Slug,
+        user_id: PathId,
         data: JSONBody[s.SanctionCreate],
         sanctions_service: Sanctions,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
     ) -> s.Sanction:
         """Warn (they must acknowledge before posting again), suspend (until, or duration_hours) or ban.
         `reject_held` also rejects every comment of theirs waiting in the queue."""
-        return await sanctions_service.sanction(site, user_id, data, request.user)
+        return await sanctions_service.sanction(site, user_id, data, current_user)
 
     @post("/{sanction_id:uuid}/lift", operation_id="LiftSanction", status_code=200)
     async def lift_sanction(
         self,
-        site: FromPath[str],
-        user_id: FromPath[UUID],
-        sanction_id: FromPath[UUID],
+        site: Slug,
+        user_id: PathId,
+        sanction_id: PathId,
         sanctions_service: Sanctions,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
         data: JSONBody[s.SanctionLift | None] = None,
     ) -> s.Sanction:
         """End a sanction now. The record stays."""
-        return await sanctions_service.lift(site, user_id, sanction_id, data or s.SanctionLift(), request.user)
+        return await sanctions_service.lift(site, user_id, sanction_id, data or s.SanctionLift(), current_user)
 
 
 class MySanctionController(Controller):
@@ -225,15 +201,13 @@ class MySanctionController(Controller):
     async def list_mine(
         self,
         sanctions_service: Sanctions,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
         site: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> s.MySanctionList:
         """Your warnings, suspensions and bans (on `site`, or everywhere), with the moderators' reasons."""
-        return await sanctions_service.mine(request.user, site)
+        return await sanctions_service.mine(current_user, site)
 
     @post("/{sanction_id:uuid}/acknowledge", operation_id="AcknowledgeWarning", status_code=200)
-    async def acknowledge(
-        self, sanction_id: FromPath[UUID], sanctions_service: Sanctions, request: Request[CurrentUser, Any, Any]
-    ) -> s.MySanction:
+    async def acknowledge(self, sanction_id: PathId, sanctions_service: Sanctions, current_user: Me) -> s.MySanction:
         """Acknowledge a warning: you may comment again."""
-        return await sanctions_service.acknowledge(request.user, sanction_id)
+        return await sanctions_service.acknowledge(current_user, sanction_id)

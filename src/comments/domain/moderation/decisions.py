@@ -12,14 +12,13 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.db import AuditEntry, Claim, Comment, CommentStatus, Report, Site
 from comments.db.lookups import site_by_slug
+from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
 from comments.domain.comments.events import CommentChanged
@@ -202,29 +201,13 @@ def _stale(comment: Comment, open_reports: int) -> StaleDecision:
     )
 
 
-class DecisionService(SQLAlchemyAsyncRepositoryService[Comment]):
-    class Repo(SQLAlchemyAsyncRepository[Comment]):
-        model_type = Comment
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+class DecisionService(Service[Comment]):
+    model_type = Comment
 
     async def decide(self, comment_id: UUID, data: s.DecisionCreate, user: CurrentUser) -> s.DecisionOutcome:
         check_decision(data.action, data.reason_code, data.note)
         comment, site = await comment_for_moderator(self.session, comment_id, user)
-        outcome = await apply_decision(
-            self.session,
-            site,
-            comment,
-            action=data.action,
-            seen_version=data.version,
-            reason_code=data.reason_code,
-            note=data.note,
-            user=user,
-        )
+        outcome = await self._apply(site, comment, data, data.version, user)
         await self.session.commit()
         return outcome
 
@@ -237,16 +220,7 @@ class DecisionService(SQLAlchemyAsyncRepositoryService[Comment]):
         for item in data.items:
             try:
                 comment = await comment_on_site(self.session, item.id, site)
-                outcome = await apply_decision(
-                    self.session,
-                    site,
-                    comment,
-                    action=data.action,
-                    seen_version=item.version,
-                    reason_code=data.reason_code,
-                    note=data.note,
-                    user=user,
-                )
+                outcome = await self._apply(site, comment, data, item.version, user)
             except DomainError as exc:
                 current = exc.extra.get("current")
                 problem = problem_summary(exc)
@@ -266,3 +240,22 @@ class DecisionService(SQLAlchemyAsyncRepositoryService[Comment]):
             )
         await self.session.commit()
         return s.BulkOutcome(decided=sum(1 for r in results if r.changed), results=results)
+
+    async def _apply(
+        self,
+        site: Site,
+        comment: Comment,
+        data: s.DecisionCreate | s.BulkDecisionCreate,
+        seen_version: int,
+        user: CurrentUser,
+    ) -> s.DecisionOutcome:
+        return await apply_decision(
+            self.session,
+            site,
+            comment,
+            action=data.action,
+            seen_version=seen_version,
+            reason_code=data.reason_code,
+            note=data.note,
+            user=user,
+        )

@@ -8,14 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 from uuid import UUID
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.db import Comment, CommentStatus, Membership, Sanction, SanctionKind, Site, User
 from comments.db.lookups import site_by_slug
+from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
 from comments.domain.comments.pipeline import sanction_in_force as is_active
@@ -71,19 +69,12 @@ def _until(data: s.SanctionCreate, now: datetime) -> datetime | None:
     return until
 
 
-class SanctionService(SQLAlchemyAsyncRepositoryService[Sanction]):
-    class Repo(SQLAlchemyAsyncRepository[Sanction]):
-        model_type = Sanction
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+class SanctionService(Service[Sanction]):
+    model_type = Sanction
 
     # moderators
 
-    async def list_for_user(self, slug: str, user_id: UUID, moderator: CurrentUser) -> s.SanctionList:
+    async def list_for_user(self, slug: str, user_id: UUID) -> s.SanctionList:
         site = await site_by_slug(self.session, slug)
         now = utcnow()
         rows = await self.session.scalars(
@@ -167,13 +158,7 @@ class SanctionService(SQLAlchemyAsyncRepositoryService[Sanction]):
         now = utcnow()
         if row.lifted_at is None:
             was_active = is_active(row, now)
-            lifted = await self.session.execute(
-                update(Sanction)
-                .where(Sanction.id == row.id, Sanction.lifted_at.is_(None))
-                .values(lifted_at=now, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if lifted.rowcount == 1:
+            if await self._set_once(row, "lifted_at", now):
                 record(
                     self.session,
                     site_id=site.id,
@@ -219,13 +204,7 @@ class SanctionService(SQLAlchemyAsyncRepositoryService[Sanction]):
             raise Conflict("Only warnings are acknowledged; suspensions and bans end on their own or are lifted.")
         now = utcnow()
         if row.acknowledged_at is None:
-            acknowledged = await self.session.execute(
-                update(Sanction)
-                .where(Sanction.id == row.id, Sanction.acknowledged_at.is_(None))
-                .values(acknowledged_at=now, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if acknowledged.rowcount == 1:
+            if await self._set_once(row, "acknowledged_at", now):
                 record(
                     self.session,
                     site_id=row.site_id,
@@ -258,3 +237,14 @@ class SanctionService(SQLAlchemyAsyncRepositoryService[Sanction]):
             select(Membership.id).where(Membership.user_id == user_id, Membership.site_id == site.id)
         )
         return member is not None
+
+    async def _set_once(self, row: Sanction, column: str, now: datetime) -> bool:
+        """Stamp `column` (lifted_at, acknowledged_at) if it is still unset. True when this call stamped it:
+        of two concurrent requests only one audits the change."""
+        result = await self.session.execute(
+            update(Sanction)
+            .where(Sanction.id == row.id, getattr(Sanction, column).is_(None))
+            .values({column: now, "updated_at": now})
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, post, put
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar import Controller, delete, get, post, put
+from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
-from comments.domain.accounts.services import CurrentUser
+from comments.deps import Slug
+from comments.domain.accounts.deps import Me
 from comments.domain.rules_admin import payloads as p
 from comments.domain.rules_admin.deps import Rules
 from comments.domain.sites.deps import Sites
@@ -36,29 +37,29 @@ class RulesController(Controller):
     guards = [requires_site_admin]
 
     @get("/rules", operation_id="GetRules")
-    async def get_rules(self, site: FromPath[str], sites_service: Sites, rules_service: Rules) -> p.SiteRules:
+    async def get_rules(self, site: Slug, sites_service: Sites, rules_service: Rules) -> p.SiteRules:
         """The site's whole rule set (defaults included) and its version."""
         return rules_service.describe(await sites_service.get_by_slug(site))
 
     @put("/rules", operation_id="PutRules")
     async def put_rules(
         self,
-        site: FromPath[str],
+        site: Slug,
         data: JSONBody[dict[str, Any]],
         sites_service: Sites,
         rules_service: Rules,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
         if_match: IfMatch = None,
     ) -> p.SiteRules:
         """Replace the rule set (missing fields take their defaults). 422 lists every problem with a JSON
         pointer; with If-Match, a stale version is a 409."""
         site_row = await sites_service.get_by_slug(site)
-        return await rules_service.replace(site_row, data, request.user, _expected_version(if_match))
+        return await rules_service.replace(site_row, data, current_user, _expected_version(if_match))
 
     @get("/rules/history", operation_id="GetRulesHistory")
     async def get_history(
         self,
-        site: FromPath[str],
+        site: Slug,
         sites_service: Sites,
         rules_service: Rules,
         cursor: Cursor = None,
@@ -69,7 +70,7 @@ class RulesController(Controller):
 
     @post("/rules/dry-run", operation_id="DryRunRules", status_code=200)
     async def dry_run(
-        self, site: FromPath[str], data: JSONBody[p.DryRun], sites_service: Sites, rules_service: Rules
+        self, site: Slug, data: JSONBody[p.DryRun], sites_service: Sites, rules_service: Rules
     ) -> p.DryRunResult:
         """What would happen to a comment under the current or a proposed rule set. Stores nothing."""
         site_row = await sites_service.get_by_slug(site)
@@ -78,14 +79,14 @@ class RulesController(Controller):
 
     @post("/rules/backtest", operation_id="BacktestRules", status_code=200)
     async def backtest(
-        self, site: FromPath[str], data: JSONBody[p.Backtest], sites_service: Sites, rules_service: Rules
+        self, site: Slug, data: JSONBody[p.Backtest], sites_service: Sites, rules_service: Rules
     ) -> p.BacktestResult:
         """Replay a proposed rule set over the site's recent comments and compare with what happened."""
         return await rules_service.backtest(await sites_service.get_by_slug(site), data)
 
     @get("/articles/{article:str}/rules", operation_id="GetArticleRules")
     async def get_article_rules(
-        self, site: FromPath[str], article: FromPath[str], sites_service: Sites, rules_service: Rules
+        self, site: Slug, article: Slug, sites_service: Sites, rules_service: Rules
     ) -> p.ArticleRules:
         """An article's override and the effective rules for it."""
         site_row = await sites_service.get_by_slug(site)
@@ -94,28 +95,23 @@ class RulesController(Controller):
     @put("/articles/{article:str}/rules", operation_id="PutArticleRules")
     async def put_article_rules(
         self,
-        site: FromPath[str],
-        article: FromPath[str],
+        site: Slug,
+        article: Slug,
         data: JSONBody[dict[str, Any]],
         sites_service: Sites,
         rules_service: Rules,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
     ) -> p.ArticleRules:
         """Set an article's override: a JSON merge patch over the site's rules (e.g. a sensitive story)."""
         site_row = await sites_service.get_by_slug(site)
         article_row = await sites_service.get_article(site_row, article)
-        return await rules_service.set_override(site_row, article_row, data, request.user)
+        return await rules_service.set_override(site_row, article_row, data, current_user)
 
     @delete("/articles/{article:str}/rules", operation_id="DeleteArticleRules", status_code=200)
     async def delete_article_rules(
-        self,
-        site: FromPath[str],
-        article: FromPath[str],
-        sites_service: Sites,
-        rules_service: Rules,
-        request: Request[CurrentUser, Any, Any],
+        self, site: Slug, article: Slug, sites_service: Sites, rules_service: Rules, current_user: Me
     ) -> p.ArticleRules:
         """Remove an article's override: it follows the site's rules again."""
         site_row = await sites_service.get_by_slug(site)
         article_row = await sites_service.get_article(site_row, article)
-        return await rules_service.set_override(site_row, article_row, None, request.user)
+        return await rules_service.set_override(site_row, article_row, None, current_user)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
+from comments.deps import PathId, Slug
+from comments.domain.accounts.deps import Me
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.rules.stored import site_rules
 from comments.domain.sites import schemas as s
@@ -18,7 +19,7 @@ SiteKey = Annotated[str | None, HeaderParameter(name="X-Site-Key", max_length=20
 
 
 class Guidelines(msgspec.Struct):
-    site: str
+    site: Slug
     version: int
     text: str
 
@@ -28,12 +29,12 @@ class SiteController(Controller):
     tags = ["sites"]
 
     @get("/", operation_id="GetSite")
-    async def get_site(self, site: FromPath[str], sites_service: Sites) -> s.Site:
+    async def get_site(self, site: Slug, sites_service: Sites) -> s.Site:
         """Public facts about a site: rules version, required personal details, limits."""
         return sites_service.public(await sites_service.get_by_slug(site))
 
     @get("/guidelines", operation_id="GetGuidelines")
-    async def get_guidelines(self, site: FromPath[str], sites_service: Sites) -> Guidelines:
+    async def get_guidelines(self, site: Slug, sites_service: Sites) -> Guidelines:
         """The community guidelines readers accept, with their version."""
         row = await sites_service.get_by_slug(site)
         guidelines = site_rules(row).guidelines
@@ -41,10 +42,7 @@ class SiteController(Controller):
 
     @get("/counts", operation_id="GetCounts")
     async def get_counts(
-        self,
-        site: FromPath[str],
-        sites_service: Sites,
-        articles: Annotated[str, QueryParameter(max_length=20_000)] = "",
+        self, site: Slug, sites_service: Sites, articles: Annotated[str, QueryParameter(max_length=20_000)] = ""
     ) -> s.Counts:
         """Published comment counts for up to 100 article ids (comma separated)."""
         ids = [a for a in (part.strip() for part in articles.split(",")) if a]
@@ -52,12 +50,7 @@ class SiteController(Controller):
 
     @put("/articles/{article:str}", operation_id="UpsertArticle")
     async def upsert_article(
-        self,
-        site: FromPath[str],
-        article: FromPath[str],
-        data: JSONBody[s.ArticleUpsert],
-        sites_service: Sites,
-        site_key: SiteKey = None,
+        self, site: Slug, article: Slug, data: JSONBody[s.ArticleUpsert], sites_service: Sites, site_key: SiteKey = None
     ) -> Response[s.Article]:
         """Publishers register or update an article with the site key (201 when created). Without a key
         the widget may create it on first load, if the site allows it and the URL is on an allowed origin."""
@@ -66,38 +59,28 @@ class SiteController(Controller):
         return Response(await sites_service.describe_article(row, article_row), status_code=201 if created else 200)
 
     @get("/articles/{article:str}", operation_id="GetArticle")
-    async def get_article(self, site: FromPath[str], article: FromPath[str], sites_service: Sites) -> s.Article:
+    async def get_article(self, site: Slug, article: Slug, sites_service: Sites) -> s.Article:
         row = await sites_service.get_by_slug(site)
         return await sites_service.describe_article(row, await sites_service.get_article(row, article))
 
     @post("/articles/{article:str}/close", operation_id="CloseThread", status_code=200)
     async def close_thread(
-        self,
-        site: FromPath[str],
-        article: FromPath[str],
-        sites_service: Sites,
-        request: Request[Any, Any, Any],
-        site_key: SiteKey = None,
+        self, site: Slug, article: Slug, sites_service: Sites, request: Request[Any, Any, Any], site_key: SiteKey = None
     ) -> s.Article:
         """Close a thread to new comments (site key, or a moderator of the site)."""
         return await self._set_closed(site, article, sites_service, request, site_key, closed=True)
 
     @post("/articles/{article:str}/reopen", operation_id="ReopenThread", status_code=200)
     async def reopen_thread(
-        self,
-        site: FromPath[str],
-        article: FromPath[str],
-        sites_service: Sites,
-        request: Request[Any, Any, Any],
-        site_key: SiteKey = None,
+        self, site: Slug, article: Slug, sites_service: Sites, request: Request[Any, Any, Any], site_key: SiteKey = None
     ) -> s.Article:
         """Reopen a closed thread (site key, or a moderator of the site)."""
         return await self._set_closed(site, article, sites_service, request, site_key, closed=False)
 
     async def _set_closed(
         self,
-        site: FromPath[str],
-        article: FromPath[str],
+        site: Slug,
+        article: Slug,
         sites_service: Sites,
         request: Request[Any, Any, Any],
         site_key: str | None,
@@ -123,40 +106,21 @@ class MemberController(Controller):
     guards = [requires_site_admin]
 
     @get("/", operation_id="ListMembers")
-    async def list_members(
-        self, site: FromPath[str], members_service: Members, request: Request[CurrentUser, Any, Any]
-    ) -> s.MemberList:
-        return await members_service.list_members(site, request.user)
+    async def list_members(self, site: Slug, members_service: Members) -> s.MemberList:
+        return await members_service.list_members(site)
 
     @get("/{user_id:uuid}", operation_id="GetMember")
-    async def get_member(
-        self,
-        site: FromPath[str],
-        user_id: FromPath[UUID],
-        members_service: Members,
-        request: Request[CurrentUser, Any, Any],
-    ) -> s.Member:
-        return await members_service.get_member(site, user_id, request.user)
+    async def get_member(self, site: Slug, user_id: PathId, members_service: Members) -> s.Member:
+        return await members_service.get_member(site, user_id)
 
     @put("/{user_id:uuid}", operation_id="PutMember")
     async def put_member(
-        self,
-        site: FromPath[str],
-        user_id: FromPath[UUID],
-        data: JSONBody[s.MemberPut],
-        members_service: Members,
-        request: Request[CurrentUser, Any, Any],
+        self, site: Slug, user_id: PathId, data: JSONBody[s.MemberPut], members_service: Members, current_user: Me
     ) -> s.Member:
         """Make the user a moderator or an admin of the site (admins cannot change their own role)."""
-        return await members_service.put_member(site, user_id, data.role, request.user)
+        return await members_service.put_member(site, user_id, data.role, current_user)
 
     @delete("/{user_id:uuid}", operation_id="DeleteMember", status_code=204)
-    async def delete_member(
-        self,
-        site: FromPath[str],
-        user_id: FromPath[UUID],
-        members_service: Members,
-        request: Request[CurrentUser, Any, Any],
-    ) -> None:
+    async def delete_member(self, site: Slug, user_id: PathId, members_service: Members, current_user: Me) -> None:
         """Take the user's role on the site away."""
-        await members_service.delete_member(site, user_id, request.user)
+        await members_service.delete_member(site, user_id, current_user)

@@ -6,35 +6,26 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import Membership, Profile, Role, Site, User
 from comments.db.lookups import site_by_slug
+from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
 from comments.domain.sites import schemas as s
 from comments.errors import Forbidden, NotFound
 
 
-class MemberService(SQLAlchemyAsyncRepositoryService[Membership]):
-    class Repo(SQLAlchemyAsyncRepository[Membership]):
-        model_type = Membership
+class MemberService(Service[Membership]):
+    model_type = Membership
 
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
-
-    async def list_members(self, slug: str, admin: CurrentUser) -> s.MemberList:
+    async def list_members(self, slug: str) -> s.MemberList:
         site = await site_by_slug(self.session, slug)
         rows = await self.session.execute(self._members(site).order_by(Membership.created_at, Membership.id))
         return s.MemberList(items=[self._view(*row) for row in rows.all()])
 
-    async def get_member(self, slug: str, user_id: UUID, admin: CurrentUser) -> s.Member:
+    async def get_member(self, slug: str, user_id: UUID) -> s.Member:
         site = await site_by_slug(self.session, slug)
         return await self._member(site, user_id)
 
@@ -68,17 +59,7 @@ class MemberService(SQLAlchemyAsyncRepositoryService[Membership]):
             self.session.add(Membership(user_id=user_id, site_id=site.id, role=role))
         else:
             membership.role = role
-        await self.session.flush()
-        record(
-            self.session,
-            site_id=site.id,
-            action="member.granted",
-            actor_id=actor_id,
-            target_user_id=user_id,
-            before={"role": str(before) if before else None},
-            after={"role": str(role)},
-            note=note,
-        )
+        await self._audited(site, "member.granted", user_id, str(before) if before else None, str(role), actor_id, note)
         return True
 
     async def revoke(self, site: Site, user_id: UUID, *, actor_id: UUID | None, note: str | None = None) -> bool:
@@ -88,18 +69,30 @@ class MemberService(SQLAlchemyAsyncRepositoryService[Membership]):
             return False
         before = str(membership.role)
         await self.session.delete(membership)
+        await self._audited(site, "member.revoked", user_id, before, None, actor_id, note)
+        return True
+
+    async def _audited(
+        self,
+        site: Site,
+        action: str,
+        user_id: UUID,
+        before: str | None,
+        after: str | None,
+        actor_id: UUID | None,
+        note: str | None,
+    ) -> None:
         await self.session.flush()
         record(
             self.session,
             site_id=site.id,
-            action="member.revoked",
+            action=action,
             actor_id=actor_id,
             target_user_id=user_id,
             before={"role": before},
-            after={"role": None},
+            after={"role": after},
             note=note,
         )
-        return True
 
     def _not_self(self, admin: CurrentUser, user_id: UUID) -> None:
         # An admin who demotes themselves could leave the site without one; another admin must do it.

@@ -8,14 +8,12 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.db import Article, Comment, CommentStatus, Site
 from comments.db.lookups import site_by_slug
+from comments.db.service import Service
 from comments.domain.accounts.tokens import new_token, token_hash
 from comments.domain.rules.stored import article_rules, site_rules, thread_closes_at
 from comments.domain.sites import schemas as s
@@ -48,15 +46,8 @@ def check_article_id(article: str) -> None:
         )
 
 
-class SiteService(SQLAlchemyAsyncRepositoryService[Site]):
-    class Repo(SQLAlchemyAsyncRepository[Site]):
-        model_type = Site
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+class SiteService(Service[Site]):
+    model_type = Site
 
     async def get_by_slug(self, slug: str) -> Site:
         return await site_by_slug(self.session, slug)

@@ -6,14 +6,13 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.db import DeliveryStatus, Site, Webhook, WebhookDelivery
 from comments.db.lookups import site_by_slug
+from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
 from comments.domain.sites.services import origin_of
@@ -74,21 +73,14 @@ def _delivery(row: WebhookDelivery) -> s.Delivery:
     )
 
 
-class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
-    class Repo(SQLAlchemyAsyncRepository[Webhook]):
-        model_type = Webhook
-
-    repository_type = Repo
+class WebhookService(Service[Webhook]):
+    model_type = Webhook
 
     def __init__(self, session: AsyncSession, *, allow_private_targets: bool = False, **kwargs: Any) -> None:
         super().__init__(session=session, **kwargs)
         self.allow_private_targets = allow_private_targets
 
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
-
-    async def list_webhooks(self, slug: str, user: CurrentUser) -> s.WebhookList:
+    async def list_webhooks(self, slug: str) -> s.WebhookList:
         site = await site_by_slug(self.session, slug)
         hooks = await self.session.scalars(
             select(Webhook).where(Webhook.site_id == site.id).order_by(Webhook.created_at, Webhook.id)
@@ -115,7 +107,7 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
         await self.session.commit()
         return _view(hook, secret=True)
 
-    async def get_webhook(self, slug: str, webhook_id: UUID, user: CurrentUser) -> s.Webhook:
+    async def get_webhook(self, slug: str, webhook_id: UUID) -> s.Webhook:
         site = await site_by_slug(self.session, slug)
         return _view(await self._hook(site, webhook_id))
 
@@ -149,7 +141,6 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
         self,
         slug: str,
         webhook_id: UUID,
-        user: CurrentUser,
         *,
         status: str | None,
         cursor: str | None,
@@ -165,7 +156,7 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
         page = await keyset_page(self.session, query, columns, cursor, limit, descending=True, scalars=True)
         return s.DeliveryPage(items=[_delivery(r) for r in page.rows], next_cursor=page.next_cursor)
 
-    async def retry_delivery(self, slug: str, webhook_id: UUID, delivery_id: UUID, user: CurrentUser) -> s.Delivery:
+    async def retry_delivery(self, slug: str, webhook_id: UUID, delivery_id: UUID) -> s.Delivery:
         """Send a delivery again now (a failed one gets a fresh set of retries)."""
         site = await site_by_slug(self.session, slug)
         hook = await self._hook(site, webhook_id)
@@ -181,7 +172,7 @@ class WebhookService(SQLAlchemyAsyncRepositoryService[Webhook]):
         await self.session.commit()
         return _delivery(row)
 
-    async def ping(self, slug: str, webhook_id: UUID, user: CurrentUser) -> s.Delivery:
+    async def ping(self, slug: str, webhook_id: UUID) -> s.Delivery:
         """Queue a `ping` event to this webhook, to check the receiver and its signature check."""
         site = await site_by_slug(self.session, slug)
         hook = await self._hook(site, webhook_id)

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.db import Article, Comment, CommentStatus
 from comments.db.lookups import site_by_slug
+from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.moderation import schemas as s
 from comments.domain.moderation.queue.items import build_items
@@ -33,15 +31,8 @@ from comments.domain.rules.stored import site_rules
 from comments.errors import NoSuchArticle
 
 
-class QueueService(SQLAlchemyAsyncRepositoryService[Comment]):
-    class Repo(SQLAlchemyAsyncRepository[Comment]):
-        model_type = Comment
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+class QueueService(Service[Comment]):
+    model_type = Comment
 
     @property
     def dialect(self) -> str:
@@ -106,7 +97,7 @@ class QueueService(SQLAlchemyAsyncRepositoryService[Comment]):
             )
         return s.QueuePage(items=items, next_cursor=next_cursor, sort=sort)
 
-    async def counts(self, slug: str, user: CurrentUser) -> s.QueueCounts:
+    async def counts(self, slug: str) -> s.QueueCounts:
         site = await site_by_slug(self.session, slug)
         sources = await self._sources(site.id, site_rules(site).reports.threshold)
         by_source = {

@@ -6,15 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import case, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.db import AuditEntry, Comment, CommentStatus
 from comments.db.lookups import site_by_slug
-from comments.domain.accounts.services import CurrentUser
+from comments.db.service import Service
 from comments.domain.moderation import schemas as s
 from comments.domain.moderation.queue import Sources, open_reports, reported_ids
 from comments.domain.moderation.stats import metrics
@@ -48,19 +45,10 @@ def _fact(entry: AuditEntry) -> metrics.DecisionFact:
     )
 
 
-class ModerationStatsService(SQLAlchemyAsyncRepositoryService[AuditEntry]):
-    class Repo(SQLAlchemyAsyncRepository[AuditEntry]):
-        model_type = AuditEntry
+class ModerationStatsService(Service[AuditEntry]):
+    model_type = AuditEntry
 
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
-
-    async def stats(
-        self, slug: str, user: CurrentUser, *, since: datetime | None, bucket: Literal["hour", "day"] | None
-    ) -> s.Stats:
+    async def stats(self, slug: str, *, since: datetime | None, bucket: Literal["hour", "day"] | None) -> s.Stats:
         site = await site_by_slug(self.session, slug)
         now = utcnow()
         since = since or now - timedelta(days=30)

@@ -30,3 +30,13 @@ class Service(SQLAlchemyAsyncRepositoryService[ModelT]):
     @property
     def session(self) -> AsyncSession:
         return self.repository.session
+
+
+S = TypeVar("S")
+
+
+def view(struct_type: type[S], row: Any, **values: Any) -> S:
+    """A response struct from an ORM row: each field from the row's attribute of the same name, unless
+    given in `values` (computed or renamed fields)."""
+    names = struct_type.__struct_fields__  # type: ignore[attr-defined]
+    return struct_type(**{name: values[name] if name in values else getattr(row, name) for name in names})

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import AuditEntry, Profile
 from comments.db.lookups import site_by_slug
-from comments.db.service import Service
+from comments.db.service import Service, view
 from comments.domain.audit import schemas as s
 from comments.pagination import Page, keyset_page
 
@@ -66,16 +66,5 @@ class AuditLogService(Service[AuditEntry]):
         return s.AuditPage(items=[self._view(entry, name) for entry, name in page.rows], next_cursor=page.next_cursor)
 
     def _view(self, entry: AuditEntry, actor_name: str | None) -> s.AuditEntry:
-        return s.AuditEntry(
-            id=entry.id,
-            at=entry.created_at,
-            action=entry.action,
-            actor=s.AuditActor(id=entry.actor_id, display_name=actor_name) if entry.actor_id else None,
-            target_user_id=entry.target_user_id,
-            comment_id=entry.comment_id,
-            article_id=entry.article_id,
-            before=entry.before,
-            after=entry.after,
-            reason=entry.reason,
-            note=entry.note,
-        )
+        actor = s.AuditActor(id=entry.actor_id, display_name=actor_name) if entry.actor_id else None
+        return view(s.AuditEntry, entry, at=entry.created_at, actor=actor)

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from comments.clock import utcnow
 from comments.db import Comment, CommentStatus, Membership, Sanction, SanctionKind, Site, User
 from comments.db.lookups import site_by_slug
-from comments.db.service import Service
+from comments.db.service import Service, view
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
 from comments.domain.comments.pipeline import sanction_in_force as is_active
@@ -29,20 +29,8 @@ AUDIT_ACTIONS: Final = {
 
 
 def _view(row: Sanction, slug: str, now: datetime, rejected: int = 0) -> s.Sanction:
-    return s.Sanction(
-        id=row.id,
-        user_id=row.user_id,
-        site=slug,
-        kind=str(row.kind),  # type: ignore[arg-type]
-        reason=row.reason,
-        until=row.until,
-        acknowledged_at=row.acknowledged_at,
-        lifted_at=row.lifted_at,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        active=is_active(row, now),
-        rejected_comments=rejected,
-    )
+    active = is_active(row, now)
+    return view(s.Sanction, row, site=slug, kind=str(row.kind), active=active, rejected_comments=rejected)
 
 
 def _until(data: s.SanctionCreate, now: datetime) -> datetime | None:
@@ -219,16 +207,9 @@ class SanctionService(Service[Sanction]):
 
     def _mine(self, row: Sanction, slug: str, now: datetime) -> s.MySanction:
         active = is_active(row, now)
-        return s.MySanction(
-            id=row.id,
-            site=slug,
-            kind=str(row.kind),  # type: ignore[arg-type]
-            reason=row.reason,
-            until=row.until,
-            created_at=row.created_at,
-            acknowledged_at=row.acknowledged_at,
-            active=active,
-            needs_acknowledgement=active and row.kind == SanctionKind.WARN,
+        needs_acknowledgement = active and row.kind == SanctionKind.WARN
+        return view(
+            s.MySanction, row, site=slug, kind=str(row.kind), active=active, needs_acknowledgement=needs_acknowledgement
         )
 
     async def _is_staff(self, user_id: UUID, site: Site) -> bool:

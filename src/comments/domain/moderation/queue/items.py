@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import Article, Claim, Comment, CommentStatus, Profile, Report, Sanction, User
+from comments.db.service import view
 from comments.domain.comments.pipeline import sanction_in_force as is_active
 from comments.domain.comments.reasons import REPORTED, has_reason, pipeline_reasons, stored
 from comments.domain.moderation import schemas as s
@@ -65,17 +66,7 @@ async def build_items(
         created = author.created_at if author else comment.created_at
         items.append(
             s.QueueItem(
-                comment=s.QueueComment(
-                    id=comment.id,
-                    body=comment.body,
-                    status=str(comment.status),  # type: ignore[arg-type]
-                    version=comment.version,
-                    flagged=comment.flagged,
-                    depth=comment.depth,
-                    parent_id=comment.parent_id,
-                    created_at=comment.created_at,
-                    edited_at=comment.edited_at,
-                ),
+                comment=view(s.QueueComment, comment, status=str(comment.status)),
                 why=_why(comment, open_reports, threshold),
                 article=s.ArticleRef(id=article.external_id, title=article.title, url=article.url),
                 parent=parents.get(comment.parent_id) if comment.parent_id else None,

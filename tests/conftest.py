@@ -112,6 +112,15 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 
 @pytest.fixture
+async def offline_client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A client for requests refused before any query (no login, unknown routes, malformed headers):
+    one run, not one per database. Its SQLite file has no schema, so a request that did query fails."""
+    app = create_app(Settings(home=tmp_path, create_demo=False, **FAST_HASHING), toxicity=FakeScorer())
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
 async def api(client: AsyncTestClient[Litestar], settings: Settings) -> Api:
     """The HTTP client plus a demo site and article, and helpers for common steps."""
     api = Api(client, settings)
@@ -123,3 +132,11 @@ async def api(client: AsyncTestClient[Litestar], settings: Settings) -> Api:
 async def reader_token(api: Api) -> str:
     """A reader with complete personal details for the demo site."""
     return await api.reader("reader@example.com", "Reader One")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests are slow by nature (a real server and Chromium): `pytest -m "not slow"` skips them.
+    test_pages_http.py is plain HTTP through the app and stays in the fast run."""
+    for item in items:
+        if "browser" in item.path.parts and item.path.name != "test_pages_http.py":
+            item.add_marker(pytest.mark.slow)

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 from advanced_alchemy.alembic.commands import AlembicCommands
+from advanced_alchemy.cli import add_migration_commands
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,7 +45,8 @@ def upgrade_schema(settings: Settings, revision: str = "head") -> None:
     _alembic(settings).upgrade(revision)
 
 
-def schema_is_current(settings: Settings) -> bool:
+def schema_revisions(settings: Settings) -> tuple[set[str], set[str]]:
+    """(the revisions the database is at, the migrations' heads)."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
@@ -62,7 +64,12 @@ def schema_is_current(settings: Settings) -> bool:
         await engine.dispose()
         return set(revs)
 
-    return asyncio.run(current()) == heads
+    return asyncio.run(current()), heads
+
+
+def schema_is_current(settings: Settings) -> bool:
+    current, heads = schema_revisions(settings)
+    return current == heads
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -108,8 +115,16 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, upgrade: bool 
 
 
 @cli.group()
-def db() -> None:
-    """Database schema migrations (Alembic)."""
+@click.pass_context
+def db(ctx: click.Context) -> None:
+    """Database schema migrations (Alembic): advanced-alchemy's migration commands (check, heads, history,
+    make-migrations, show-current-revision, ...) plus `upgrade`, `downgrade` and `current`, which run
+    without prompting."""
+    # advanced-alchemy's commands read their configs from ctx.obj; the root context keeps the Settings.
+    ctx.obj = {"configs": [sqlalchemy_config(_settings(ctx), pooled=False)]}
+
+
+add_migration_commands(db)
 
 
 @db.command("upgrade")
@@ -121,7 +136,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     click.echo(f"Schema upgraded to {revision}.")
 
 
-@db.command("downgrade")
+@db.command("downgrade", context_settings={"ignore_unknown_options": True})  # so that `-1` is a revision
 @click.argument("revision")
 @click.pass_context
 def db_downgrade(ctx: click.Context, revision: str) -> None:
@@ -133,8 +148,10 @@ def db_downgrade(ctx: click.Context, revision: str) -> None:
 @db.command("current")
 @click.pass_context
 def db_current(ctx: click.Context) -> None:
-    """Show the schema revision the database is at."""
-    _alembic(_settings(ctx)).current(verbose=False)
+    """Show the schema revision the database is at, marked (head) when it is current."""
+    current, heads = schema_revisions(_settings(ctx))
+    for revision in sorted(current) or ["(none: run `comments db upgrade`)"]:
+        click.echo(f"{revision} (head)" if revision in heads else revision)
 
 
 @cli.group()

@@ -29,11 +29,50 @@ def _all_commands(group, prefix=()):
             yield from _all_commands(command, (*prefix, name))
 
 
+def _command(path):
+    command = cli
+    for name in path:
+        command = command.commands[name]
+    return command
+
+
 @pytest.mark.parametrize("path", [(), *_all_commands(cli)])
-def test_every_command_has_help(path):
+def test_every_command_has_its_own_help(path):
+    command = _command(path)
     result = CliRunner().invoke(cli, [*path, "--help"])
     assert result.exit_code == 0, result.output
-    assert "Usage:" in result.output
+    assert f"Usage: cli {' '.join(path)}".rstrip() in result.output
+    assert command.help, f"{' '.join(path)} has no help text"
+    assert " ".join(command.help.split()[:4]) in " ".join(result.output.split())
+    for sub in getattr(command, "commands", {}):
+        assert sub in result.output
+
+
+def test_db_commands_move_a_fresh_database_between_revisions(tmp_path):
+    """upgrade, current, downgrade (ours, no prompt) and advanced-alchemy's check and show-current-revision,
+    on a SQLite database of their own."""
+    from comments.config import Settings
+
+    env = {"COMMENTS_HOME": str(tmp_path)}
+    runner = CliRunner()
+
+    def run(*args):
+        result = runner.invoke(cli, ["db", *args], env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "Schema upgraded to head." in run("upgrade")
+    head = run("current").split()[0]
+    # advanced-alchemy's commands (alembic prints their findings past click's runner: the exit code tells)
+    assert "Listing current revision" in run("show-current-revision")
+    assert "Checking for pending migrations" in run("check")
+    assert "Schema downgraded to -1." in run("downgrade", "-1")
+    assert head not in run("current")
+    run("upgrade")
+    assert run("current").split()[0] == head
+    from comments.cli import schema_is_current
+
+    assert schema_is_current(Settings(home=tmp_path))
 
 
 async def _query(settings, statement):

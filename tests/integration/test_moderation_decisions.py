@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from tests.moderation_support import audit_actions, cast_of, comment_row, decide, queue, seed_comment
+from tests.support import audit_actions, cast_of, comment_row, decide, queue, seed_comment
 
 
 @pytest.fixture

@@ -7,18 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from comments.clock import utcnow
 from comments.db import Article, AuditEntry, Comment
 from comments.domain.comments.events import comment_stored
-from tests.moderation_support import (
-    audit_actions,
-    cast_of,
-    db_run,
-    decide,
-    rule_reason,
-    seed_comment,
-    toxicity_reason,
-    utcnow,
-)
+from tests.support import audit_actions, cast_of, db_run, decide, rule_reason, seed_comment, toxicity_reason
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from comments.cli import cli
-from tests.moderation_support import audit_actions, cast_of, queue, seed_comment
+from tests.support import audit_actions, cast_of, queue, seed_comment
 
 
 @pytest.fixture

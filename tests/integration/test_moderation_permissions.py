@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from comments.clock import utcnow
 from comments.db import (
     AuditEntry,
     DeliveryStatus,
@@ -23,7 +24,7 @@ from comments.db import (
     Webhook,
     WebhookDelivery,
 )
-from tests.moderation_support import ROLES, Cast, cast_of, db_run, seed_comment, user_id, utcnow
+from tests.support import ROLES, Cast, cast_of, db_run, seed_comment, user_id
 
 Prepare = Callable[["World", str], Awaitable[dict[str, Any]]]
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from comments.clock import utcnow
 from comments.db import Claim, Sanction, SanctionKind
-from tests.moderation_support import (
+from tests.support import (
     cast_of,
     db_run,
     queue,
@@ -19,7 +20,6 @@ from tests.moderation_support import (
     staff,
     toxicity_reason,
     user_by_email,
-    utcnow,
 )
 
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from comments.clock import utcnow
 from comments.db import Report
-from tests.moderation_support import audit_actions, cast_of, db_run, decide, queue, set_rules, utcnow
+from tests.support import audit_actions, cast_of, db_run, decide, queue, set_rules
 
 
 @pytest.fixture

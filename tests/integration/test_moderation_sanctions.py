@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from comments.clock import utcnow
 from comments.db import Sanction
-from tests.moderation_support import audit_actions, cast_of, comment_row, db_run, queue, seed_comment, utcnow
+from tests.support import audit_actions, cast_of, comment_row, db_run, queue, seed_comment
 
 
 @pytest.fixture

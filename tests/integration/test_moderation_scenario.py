@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from comments.clock import utcnow
 from comments.db import Sanction
-from tests.moderation_support import db_run, decide, queue, staff, utcnow
+from tests.support import db_run, decide, queue, staff
 
 
 async def test_done_when(api, settings):

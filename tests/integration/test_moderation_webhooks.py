@@ -16,9 +16,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from comments.app import create_app
+from comments.clock import utcnow
 from comments.db.engine import sqlalchemy_config
 from comments.domain.webhooks import WebhookWorker
-from tests.moderation_support import cast_of, decide, seed_comment, set_rules, utcnow
+from tests.support import cast_of, decide, seed_comment, set_rules
 
 
 class Receiver:

@@ -12,7 +12,7 @@ import pytest
 from comments.app import create_app
 from comments.db.engine import sqlalchemy_config
 from comments.domain.webhooks import WebhookWorker
-from tests.moderation_support import cast_of
+from tests.support import cast_of
 
 HOOKS = "/api/v1/sites/demo/webhooks"
 PRIVATE_URLS = (

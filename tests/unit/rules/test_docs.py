@@ -56,8 +56,13 @@ def test_the_heated_story_tightens_the_calm_site() -> None:
 def test_the_defaults_table_matches_the_code(field: str, default: str) -> None:
     row = next(line for line in DOCS.splitlines() if line.startswith(f"| `{field}` |"))
     assert row.split(" | ")[1] == default
-    first = field.split("`")[0]
-    value: object = default_rules()
-    for part in first.split("."):
-        value = getattr(value, part)
-    assert str(value) in default.replace("`", "")
+    # Each field of the row against its own value in the cell (not a substring of the whole cell).
+    names: list[str] = []
+    for name in (n.strip() for n in field.replace("`", "").split(",")):
+        names.append(names[0].rsplit(".", 1)[0] + name if name.startswith(".") else name)
+    values = [v.strip() for v in default.split(" (")[0].replace("`", "").split(",")]
+    for name, expected in zip(names, values, strict=True):
+        value: object = default_rules()
+        for part in name.split("."):
+            value = getattr(value, part)
+        assert str(value) == expected, name

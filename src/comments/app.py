@@ -33,6 +33,7 @@ from comments.domain.moderation.controllers import (
     QueueController,
     SanctionController,
 )
+from comments.domain.perspective import PerspectiveController, metrics_text, redact_keys_in_access_log
 from comments.domain.rules_admin import deps as rules_admin_deps
 from comments.domain.rules_admin.controllers import RulesController
 from comments.domain.sites import deps as sites_deps
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
     db = sqlalchemy_config(settings)
     scorer = toxicity if toxicity is not None else _toxicity_runner(settings)
     webhooks = WebhookWorker(db.get_session, allow_private_targets=settings.webhook_private_targets)
+    redact_keys_in_access_log()  # Perspective clients send their key in the URL
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
             MemberController,
             WebhookController,
             WebController,
+            PerspectiveController,
             static_files_router(),
         ],
         template_config=template_config(),
@@ -104,6 +107,7 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
                 "sqlalchemy_config": db,
                 "toxicity": scorer,
                 "webhooks": webhooks,
+                "metric_sources": [metrics_text],  # /metrics asks each for its lines
             }
         ),
         request_max_body_size=settings.max_request_body_bytes,

@@ -304,6 +304,16 @@ def _register_toxicity_commands() -> None:
 _register_toxicity_commands()
 
 
+def _register_perspective_commands() -> None:
+    from comments.domain.perspective import perspective_group, perspective_key_group
+
+    cli.add_command(perspective_key_group)
+    cli.add_command(perspective_group)
+
+
+_register_perspective_commands()
+
+
 def main() -> None:
     cli(prog_name="comments")
 

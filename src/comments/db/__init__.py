@@ -6,6 +6,7 @@ from comments.db.audit import AuditEntry
 from comments.db.base import metadata
 from comments.db.comments import Comment, CommentStatus, IdempotencyRecord
 from comments.db.moderation import Claim, DeliveryStatus, Report, Webhook, WebhookDelivery
+from comments.db.perspective import PerspectiveFeedback, PerspectiveKey
 from comments.db.sites import Article, Membership, Role, Sanction, SanctionKind, Site
 
 __all__ = (
@@ -18,6 +19,8 @@ __all__ = (
     "IdempotencyRecord",
     "LoginFailure",
     "Membership",
+    "PerspectiveFeedback",
+    "PerspectiveKey",
     "Profile",
     "Report",
     "Role",

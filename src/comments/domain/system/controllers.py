@@ -52,3 +52,37 @@ class SystemController(Controller):
             model_stats=toxicity.stats() if hasattr(toxicity, "stats") else None,
         )
         return Response(body, status_code=200 if ready else 503)
+
+    @get("/metrics", operation_id="Metrics", exclude_from_auth=True, media_type="text/plain; version=0.0.4")
+    async def metrics(self, db_session: DbSession, request: Request[Any, Any, Any]) -> str:
+        """Prometheus text: the toxicity runner's counters, then each registered source's lines (app.py's
+        `metric_sources`, e.g. the Perspective API's per-key usage, read from the database)."""
+        toxicity = request.app.state.toxicity
+        parts = [_runner_metrics(toxicity.stats() if hasattr(toxicity, "stats") else None)]
+        for source in request.app.state.get("metric_sources", ()):
+            parts.append(await source(db_session))
+        return "".join(parts)
+
+
+_RUNNER_COUNTERS = {
+    "texts_scored": "Texts the toxicity model scored.",
+    "batches": "Model calls (micro-batches).",
+    "timeouts": "Texts whose score did not come in time.",
+    "errors": "Model calls that raised.",
+    "model_seconds": "Wall time spent in the model.",
+}
+
+
+def _runner_metrics(stats: dict[str, Any] | None) -> str:
+    lines = [
+        "# HELP comments_toxicity_ready 1 when the toxicity model is loaded.",
+        "# TYPE comments_toxicity_ready gauge",
+        f"comments_toxicity_ready {int(bool(stats) and stats.get('state') == 'ready')}",
+    ]
+    for name, help_text in _RUNNER_COUNTERS.items():
+        lines += [
+            f"# HELP comments_toxicity_{name}_total {help_text}",
+            f"# TYPE comments_toxicity_{name}_total counter",
+            f"comments_toxicity_{name}_total {(stats or {}).get(name, 0)}",
+        ]
+    return "\n".join(lines) + "\n"

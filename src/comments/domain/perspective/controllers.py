@@ -18,6 +18,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import HttpMethod
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath, JSONBody
 from litestar.plugins.problem_details import ProblemDetailsException
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -116,7 +117,7 @@ class PerspectiveController(Controller):
         exclude_from_auth=True,
     )
     async def analyze_comment(
-        self, data: s.AnalyzeCommentRequest, perspective_service: Perspective
+        self, data: JSONBody[s.AnalyzeCommentRequest], perspective_service: Perspective
     ) -> s.AnalyzeCommentResponse:
         """Perspective's AnalyzeComment: scores for the requested attributes from our model."""
         return await perspective_service.analyze(data)
@@ -130,7 +131,10 @@ class PerspectiveController(Controller):
         exclude_from_auth=True,
     )
     async def suggest_comment_score(
-        self, data: s.SuggestCommentScoreRequest, perspective_service: Perspective, request: Request[Any, Any, Any]
+        self,
+        data: JSONBody[s.SuggestCommentScoreRequest],
+        perspective_service: Perspective,
+        request: Request[Any, Any, Any],
     ) -> s.SuggestCommentScoreResponse:
         """Perspective's SuggestCommentScore: a moderator's verdict, kept as feedback for the key."""
         key: UsedKey = request.state.perspective_key
@@ -156,5 +160,5 @@ class PerspectiveController(Controller):
         include_in_schema=False,
         exclude_from_auth=True,
     )
-    async def unknown(self, rest: str) -> None:
+    async def unknown(self, rest: FromPath[str]) -> None:
         raise mapping.not_found(f"Method not found: {rest[:100]}")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import anyio.to_thread
@@ -577,3 +578,107 @@ async def test_openapi_names_the_operations(client):
     schema = (await client.get("/schema/openapi.json")).json()
     ids = {op["operationId"] for path in schema["paths"].values() for op in path.values() if isinstance(op, dict)}
     assert {"AnalyzeComment", "SuggestCommentScore"} <= ids
+
+
+# ------------------------------------------------------------------ the real model; Google's own client
+
+
+@pytest.mark.model
+async def test_the_bundled_model_scores_abuse_high_and_civil_text_low(settings):
+    from comments.domain.toxicity import BatchingRunner
+    from comments.domain.toxicity.testing import shared_bundled_classifier
+
+    runner = BatchingRunner.from_settings(settings, shared_bundled_classifier())
+    key = await make_key(settings)
+    async with AsyncTestClient(app=create_app(settings, toxicity=runner)) as client:
+        assert await runner.wait_ready(60)
+        abusive = await client.post(f"{ANALYZE}?key={key}", json=coral_analyze(ABUSE + " Nobody wants your garbage."))
+        civil = await client.post(f"{ANALYZE}?key={key}", json=coral_analyze(CIVIL))
+        unsupported = await client.post(f"{ANALYZE}?key={key}", json=coral_analyze(CIVIL, "THREAT"))
+        stats = runner.stats()
+    high = abusive.json()["attributeScores"]["TOXICITY"]["summaryScore"]["value"]
+    low = civil.json()["attributeScores"]["TOXICITY"]["summaryScore"]["value"]
+    assert high >= 0.8, high  # held even at Coral's default threshold
+    assert low <= 0.1, low
+    assert stats["texts_scored"] == 2  # through the same micro-batching runner as posts
+    if "threat" not in runner.labels:  # the bundled v4 model has one label; a multi-label model answers THREAT
+        assert error_type(google_error(unsupported, 400, "INVALID_ARGUMENT")) == "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+
+
+@contextmanager
+def live_server(app: Litestar, port: int) -> Iterator[str]:
+    """A real uvicorn server on `port`, in a thread (Google's client speaks real HTTP)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        assert thread.is_alive(), "server thread died"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+@pytest.mark.slow
+async def test_googles_python_client_works_against_this_service(settings):
+    """google-api-python-client, built from our discovery document (fetched through discoveryServiceUrl, and
+    from a local copy with build_from_document), calls both operations and reads Google's errors."""
+    from dataclasses import replace
+
+    from googleapiclient import discovery
+    from googleapiclient.errors import HttpError
+
+    from comments.domain.perspective.discovery import discovery_document
+    from tests.servers import free_port
+
+    port = free_port()
+    settings = replace(settings, public_url=f"http://127.0.0.1:{port}")
+    key = await make_key(settings)
+    app = create_app(settings, toxicity=FakeModel())
+
+    def use_the_client(base: str) -> dict[str, Any]:
+        fetched = discovery.build(
+            "commentanalyzer",
+            "v1alpha1",
+            developerKey=key,
+            discoveryServiceUrl=base + "/perspective/$discovery/rest?version={apiVersion}",
+            static_discovery=False,
+            cache_discovery=False,
+        )
+        local = discovery.build_from_document(discovery_document(base + "/perspective/"), developerKey=key)
+        bad = discovery.build_from_document(discovery_document(base + "/perspective/"), developerKey="pk-wrong")
+        results: dict[str, Any] = {
+            "fetched": fetched.comments().analyze(body=coral_analyze(ABUSE)).execute(),
+            "local": local.comments().analyze(body=coral_analyze(CIVIL)).execute(),
+            "suggest": local.comments().suggestscore(body=coral_suggest(ABUSE, True)).execute(),
+        }
+        try:
+            bad.comments().analyze(body=coral_analyze(CIVIL)).execute()
+        except HttpError as error:
+            results["error"] = (error.status_code, error.reason, error.error_details)
+        try:
+            local.comments().analyze(body=coral_analyze(CIVIL, "THREAT")).execute()
+        except HttpError as error:
+            results["unsupported"] = (error.status_code, error.error_details)
+        return results
+
+    with live_server(app, port) as base:
+        results = await anyio.to_thread.run_sync(use_the_client, base)
+    assert results["fetched"]["attributeScores"]["TOXICITY"]["summaryScore"]["value"] == 0.97
+    assert results["local"]["attributeScores"]["TOXICITY"]["summaryScore"]["value"] == 0.02
+    assert results["suggest"]["clientToken"] == "comment:c1"
+    status, reason, details = results["error"]
+    assert (status, reason) == (400, "API key not valid. Please pass a valid API key.")
+    assert details[0]["reason"] == "API_KEY_INVALID"
+    status, details = results["unsupported"]
+    assert status == 400
+    assert details[0]["errorType"] == "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"

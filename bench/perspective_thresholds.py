@@ -73,6 +73,17 @@ def report(name: str, ours: np.ndarray, api: np.ndarray, labels: np.ndarray, rng
         )
 
 
+def own_hold(ours: np.ndarray, labels: np.ndarray) -> None:
+    from comments.domain.toxicity import recommended_thresholds
+
+    hold = recommended_thresholds()["toxicity"]["hold"]
+    held = ours >= hold
+    print(
+        f"ours at our own default hold threshold {hold}: holds {held.mean():.2%} "
+        f"({int((held & (labels == 1)).sum())} toxic, {int((held & (labels == 0)).sum())} clean)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=1)
@@ -93,6 +104,7 @@ def main() -> None:
     ):
         mask = rows.to_numpy()
         report(name, ours[mask], wiki.api.to_numpy()[mask], wiki.label.to_numpy()[mask], rng)
+        own_hold(ours[mask], wiki.label.to_numpy()[mask])
 
 
 if __name__ == "__main__":

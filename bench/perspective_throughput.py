@@ -113,7 +113,8 @@ def main() -> None:
         database = "PostgreSQL" if args.database_url else "SQLite"
         print(f"service: POST {ANALYZE} (Coral's body), {args.seconds:.0f} s per level ({database}, bundled model)")
         print(
-            f"{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs raw@32':>11}{'batch':>7}{'model ms':>10}"
+            f"{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs raw@32':>11}"
+            f"{'batch':>7}{'model ms':>10}"
         )
         for clients in client_counts:
             r = asyncio.run(load(base, key, clients, texts, args.seconds, process.pid))

@@ -199,3 +199,22 @@ def test_discovery_schemas_follow_the_messages():
         for value in schema["properties"].values()
     } - {None}
     assert refs <= set(schemas)  # every reference resolves
+
+
+def test_access_log_lines_lose_the_key():
+    import logging
+
+    from comments.domain.perspective.logs import RedactKeys
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "POST", "/perspective/v1alpha1/comments:analyze?key=pk-secret&alt=json", "1.1", 200),
+        None,
+    )
+    assert RedactKeys().filter(record)
+    assert "pk-secret" not in record.getMessage()
+    assert "key=[redacted]&alt=json" in record.getMessage()

@@ -80,6 +80,7 @@ async def load(base: str, key: str, clients: int, texts: list[str], seconds: flo
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
         "errors": sum(v for k, v in statuses.items() if k != 200),
+        "statuses": dict(sorted(statuses.items())),
         "mean_batch": scored / max(1, after["batches"] - before["batches"]),
         "model_ms": (after["model_seconds"] - before["model_seconds"]) / scored * 1000,
     }
@@ -99,6 +100,7 @@ def main() -> None:
         env["COMMENTS_DATABASE_URL"] = args.database_url
     subprocess.run([COMMENTS, "db", "upgrade"], env=env, check=True, capture_output=True)
 
+    print(f"load average before: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
     rates, single = raw_throughput(home, [1, 32])
     print("raw model throughput (score() on one sorted batch, median of 7)")
     for size, rate in rates.items():
@@ -121,11 +123,12 @@ def main() -> None:
             print(
                 f"{clients:>8}{r['throughput']:>9.1f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['errors']:>8}"
                 f"{r['throughput'] / rates[32]:>10.0%}{r['mean_batch']:>7.1f}{r['model_ms']:>10.1f}"
+                f"  {r['statuses']}"
             )
     finally:
         process.terminate()
         process.wait(timeout=20)
-    print(f"\nstart-up to /ready: {startup:.2f} s")
+    print(f"\nstart-up to /ready: {startup:.2f} s; load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

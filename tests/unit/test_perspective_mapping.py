@@ -218,3 +218,9 @@ def test_access_log_lines_lose_the_key():
     assert RedactKeys().filter(record)
     assert "pk-secret" not in record.getMessage()
     assert "key=[redacted]&alt=json" in record.getMessage()
+
+
+def test_oversize_text_is_refused_in_googles_words():
+    with pytest.raises(mapping.PerspectiveError) as raised:
+        mapping.check_text(s.TextEntry(text="é" * 10_241))
+    assert raised.value.message == "Comment text was too many bytes. Value (20482) exceeded limit (20480)."

@@ -191,9 +191,10 @@ def check_text(entry: s.TextEntry | None) -> str:
         raise invalid_argument("Comment must be non-empty.", "COMMENT_EMPTY")
     if entry.type not in (None, "", "TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT", "HTML"):
         raise bad_request(f"Invalid value at 'comment.type': {entry.type!r}.", "comment.type")
-    if len(entry.text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
+    size = len(entry.text.encode("utf-8", "surrogatepass"))
+    if size > MAX_TEXT_BYTES:  # Google's words
         raise invalid_argument(
-            f"Comment text was too many bytes: at most {MAX_TEXT_BYTES} are allowed.", "COMMENT_TOO_LONG"
+            f"Comment text was too many bytes. Value ({size}) exceeded limit ({MAX_TEXT_BYTES}).", "COMMENT_TOO_LONG"
         )
     text = plain_text(entry)
     if not text.strip():

@@ -176,7 +176,9 @@ def test_googles_error_shapes():
             ],
         }
     }
-    assert mapping.key_missing().body()["error"]["code"] == 403
+    assert mapping.key_missing().body() == {
+        "error": {"code": 403, "message": "The request is missing a valid API key.", "status": "PERMISSION_DENIED"}
+    }
     limited = mapping.rate_limited("coral", 5)
     assert (limited.code, limited.status, limited.headers) == (429, "RESOURCE_EXHAUSTED", {"Retry-After": "1"})
     assert mapping.unavailable().body() == {

@@ -86,12 +86,8 @@ def bad_request(message: str, field_name: str | None = None) -> PerspectiveError
 
 
 def key_missing() -> PerspectiveError:
-    return PerspectiveError(
-        403,
-        "PERMISSION_DENIED",
-        "The request is missing a valid API key.",
-        [{"@type": ERROR_INFO, "reason": "CREDENTIALS_MISSING", "domain": "googleapis.com", "metadata": _service()}],
-    )
+    """Google's answer to a request without a key (it carries no details)."""
+    return PerspectiveError(403, "PERMISSION_DENIED", "The request is missing a valid API key.")
 
 
 def key_invalid() -> PerspectiveError:

@@ -13,6 +13,9 @@ from typing import Any
 import anyio.to_thread
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
@@ -682,3 +685,52 @@ async def test_googles_python_client_works_against_this_service(settings):
     status, details = results["unsupported"]
     assert status == 400
     assert details[0]["errorType"] == "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3),
+    max_leaves=8,
+)
+ATTRIBUTE = st.sampled_from(["TOXICITY", "THREAT", "PROFANITY", "APPROVED", "DELETED", "x"])
+SCORE = st.fixed_dictionaries(
+    {}, optional={"value": JSONISH | st.floats(0, 1), "type": JSONISH | st.just("PROBABILITY")}
+)
+PAYLOAD = st.fixed_dictionaries(
+    {},
+    optional={
+        "comment": st.fixed_dictionaries({}, optional={"text": st.text(max_size=40) | JSONISH, "type": JSONISH}),
+        "requestedAttributes": st.dictionaries(
+            ATTRIBUTE, st.fixed_dictionaries({}, optional={"scoreThreshold": JSONISH, "scoreType": JSONISH}), max_size=2
+        )
+        | JSONISH,
+        "attributeScores": st.dictionaries(
+            ATTRIBUTE, st.fixed_dictionaries({}, optional={"summaryScore": SCORE, "spanScores": JSONISH}), max_size=2
+        )
+        | JSONISH,
+        "languages": st.lists(st.sampled_from(["en", "de", "en-US", ""]) | st.text(max_size=5), max_size=2) | JSONISH,
+        "doNotStore": JSONISH,
+        "spanAnnotations": JSONISH,
+        "context": JSONISH,
+        "clientToken": JSONISH,
+    },
+)
+
+
+@pytest.mark.parametrize("url", [ANALYZE, SUGGEST])
+async def test_no_input_makes_the_perspective_routes_answer_500(client, settings, url):
+    """Property: whatever JSON arrives, the answer is a 200 or Google's 4xx shape, never a 5xx."""
+    key = await make_key(settings, qps=100_000)
+    seen = []
+
+    @hsettings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(payload=PAYLOAD | JSONISH)
+    def collect(payload):
+        seen.append(payload)
+
+    collect()
+    for payload in seen:
+        response = await client.post(f"{url}?key={key}", json=payload)
+        assert response.status_code < 500, (payload, response.text)
+        if response.status_code != 200:
+            google_error(response, response.status_code, response.json()["error"]["status"])

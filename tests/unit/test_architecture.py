@@ -15,7 +15,7 @@ LAYERS = [
     {"sites"},
     {"comments"},
     {"moderation", "rules_admin"},
-    {"webhooks"},
+    {"webhooks", "perspective"},
     {"web", "system"},
 ]
 """Lowest first: a package may import packages of lower layers only (and top-level leaf modules)."""

@@ -16,12 +16,10 @@ from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import case, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db.perspective import PerspectiveKey
+from comments.db.service import Service
 from comments.domain.perspective import mapping
 from comments.errors import Conflict, InvalidInput, NotFound
 
@@ -46,15 +44,8 @@ class UsedKey:
     qps: int
 
 
-class PerspectiveKeyService(SQLAlchemyAsyncRepositoryService[PerspectiveKey]):
-    class Repo(SQLAlchemyAsyncRepository[PerspectiveKey]):
-        model_type = PerspectiveKey
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+class PerspectiveKeyService(Service[PerspectiveKey]):
+    model_type = PerspectiveKey
 
     async def create_key(self, name: str, qps: int) -> tuple[PerspectiveKey, str]:
         """A new key (returned once, in clear) named `name`, allowed `qps` requests per second."""

@@ -12,14 +12,13 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 from uuid import UUID
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db.perspective import PerspectiveFeedback, PerspectiveKey
-from comments.domain.moderation import metrics as quality
+from comments.db.service import Service, view
 from comments.domain.moderation.schemas import LabelQuality
+from comments.domain.moderation.stats import metrics as quality
 from comments.domain.perspective import mapping
 from comments.domain.perspective import schemas as s
 
@@ -46,14 +45,11 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class PerspectiveService(SQLAlchemyAsyncRepositoryService[PerspectiveFeedback]):
+class PerspectiveService(Service[PerspectiveFeedback]):
     """The two Comment Analyzer operations. `explain` (text -> spans) feeds spanScores when a client asks
     for spanAnnotations; until the toxicity package has one, each attribute gets one whole-text span."""
 
-    class Repo(SQLAlchemyAsyncRepository[PerspectiveFeedback]):
-        model_type = PerspectiveFeedback
-
-    repository_type = Repo
+    model_type = PerspectiveFeedback
 
     def __init__(
         self, *args: Any, scorer: Scorer | None = None, explain: mapping.Explainer | None = None, **kwargs: Any
@@ -61,10 +57,6 @@ class PerspectiveService(SQLAlchemyAsyncRepositoryService[PerspectiveFeedback]):
         super().__init__(*args, **kwargs)
         self.scorer = scorer
         self.explain = explain
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
 
     async def analyze(self, request: s.AnalyzeCommentRequest) -> s.AnalyzeCommentResponse:
         labels = scorer_labels(self.scorer)
@@ -129,17 +121,10 @@ class PerspectiveService(SQLAlchemyAsyncRepositoryService[PerspectiveFeedback]):
             return {}, None
 
 
-class FeedbackService(SQLAlchemyAsyncRepositoryService[PerspectiveFeedback]):
+class FeedbackService(Service[PerspectiveFeedback]):
     """What clients' suggested scores say about the model: export for retraining, auto-hold quality."""
 
-    class Repo(SQLAlchemyAsyncRepository[PerspectiveFeedback]):
-        model_type = PerspectiveFeedback
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+    model_type = PerspectiveFeedback
 
     async def export(
         self, *, key_name: str | None = None, with_text_only: bool = False
@@ -220,12 +205,4 @@ async def feedback_counts(session: AsyncSession) -> list[tuple[str, str, bool, i
 
 
 def key_info(row: PerspectiveKey) -> s.KeyInfo:
-    return s.KeyInfo(
-        name=row.name,
-        qps=row.qps,
-        created_at=row.created_at,
-        revoked_at=row.revoked_at,
-        analyze_requests=row.analyze_requests,
-        suggest_requests=row.suggest_requests,
-        limited_requests=row.limited_requests,
-    )
+    return view(s.KeyInfo, row)

@@ -19,6 +19,7 @@ import comments
 from comments import deps
 from comments.config import Settings
 from comments.db.engine import sqlalchemy_config
+from comments.db.probe import VersionProbe
 from comments.domain.accounts import deps as accounts_deps
 from comments.domain.accounts.auth import BearerTokenMiddleware
 from comments.domain.accounts.controllers import AuthController, MeController
@@ -38,6 +39,7 @@ from comments.domain.rules_admin import deps as rules_admin_deps
 from comments.domain.rules_admin.controllers import RulesController
 from comments.domain.sites import deps as sites_deps
 from comments.domain.sites.controllers import MemberController, SiteController
+from comments.domain.sites.readcache import ReadCache
 from comments.domain.system.controllers import SystemController
 from comments.domain.web import WebController, static_files_router, template_config
 from comments.domain.webhooks import WebhookWorker
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
     scorer = toxicity if toxicity is not None else _toxicity_runner(settings)
     webhooks = WebhookWorker(db.get_session, allow_private_targets=settings.webhook_private_targets)
     redact_keys_in_access_log()  # Perspective clients send their key in the URL
+    probe = VersionProbe.for_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
@@ -65,6 +68,8 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
             yield
         finally:
             await webhooks.stop()
+            if probe is not None:
+                await probe.close()
             if scorer is not None and hasattr(scorer, "stop"):
                 await scorer.stop()
 
@@ -108,6 +113,8 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
                 "toxicity": scorer,
                 "webhooks": webhooks,
                 "metric_sources": [metrics_text],  # /metrics asks each for its lines
+                "read_cache": ReadCache(settings.read_cache_entries),
+                "probe": probe,
             }
         ),
         request_max_body_size=settings.max_request_body_bytes,

@@ -88,14 +88,14 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option("--workers", default=None, type=int, help="Worker processes [default: COMMENTS_WORKERS or 1].")
 @click.option(
     "--upgrade/--no-upgrade",
     default=None,
     help="Upgrade the schema before serving (default: yes on SQLite, no on PostgreSQL).",
 )
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, upgrade: bool | None) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int | None, upgrade: bool | None) -> None:
     """Run the web service (API, widget, demo page)."""
     import uvicorn
 
@@ -111,7 +111,18 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, upgrade: bool 
         if key:
             click.echo(f"Created the demo site 'demo' with article '{DEMO_ARTICLE}'. Its site key (shown once): {key}")
     click.echo(f"Serving on http://{host}:{port} (demo article: http://{host}:{port}/demo)")
-    uvicorn.run("comments.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    workers = workers if workers is not None else settings.workers
+    if workers < 1:
+        raise click.ClickException(f"Run at least one worker process (got {workers}).")
+    uvicorn.run(
+        "comments.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=settings.access_log,
+    )
 
 
 @cli.group()

@@ -83,6 +83,21 @@ class Settings:
     create_demo: bool = True
     """On an empty database `serve` creates the demo site and article."""
 
+    workers: int = 1
+    """Worker processes for `serve` (`--workers` overrides it)."""
+
+    public_max_age: int = 5
+    """Seconds a CDN or browser may reuse an anonymous thread page or counts answer (Cache-Control max-age)."""
+    public_stale_while_revalidate: int = 30
+    """Seconds past max-age a cache may serve the old answer while it fetches a new one."""
+    probe_pool_size: int = 2
+    """PostgreSQL connections per process for the public read path's version lookup (0: through the
+    request's session instead); on top of database_pool_size."""
+    access_log: bool = True
+    """One log line per request from `serve` (off when a proxy in front keeps the access log)."""
+    read_cache_entries: int = 1024
+    """Encoded anonymous pages kept per process (0 turns the in-process read cache off)."""
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

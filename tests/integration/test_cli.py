@@ -140,3 +140,27 @@ async def _invoke(runner, args, settings, **kwargs):
     import anyio.to_thread
 
     return await anyio.to_thread.run_sync(lambda: runner.invoke(cli, args, env=_env(settings), **kwargs))
+
+
+@pytest.mark.parametrize(
+    ("environ", "args", "expected"),
+    [({}, [], 1), ({"COMMENTS_WORKERS": "3"}, [], 3), ({"COMMENTS_WORKERS": "3"}, ["--workers", "2"], 2)],
+)
+def test_serve_runs_the_workers_that_comments_workers_or_the_flag_ask_for(
+    tmp_path, monkeypatch, environ, args, expected
+):
+    import uvicorn
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    env = {"COMMENTS_HOME": str(tmp_path), "COMMENTS_CREATE_DEMO": "false", **environ}
+    result = CliRunner().invoke(cli, ["serve", *args], env=env)
+    assert result.exit_code == 0, result.output
+    assert seen["workers"] == expected
+
+
+def test_serve_refuses_zero_workers(tmp_path):
+    env = {"COMMENTS_HOME": str(tmp_path), "COMMENTS_CREATE_DEMO": "false", "COMMENTS_WORKERS": "0"}
+    result = CliRunner().invoke(cli, ["serve"], env=env)
+    assert result.exit_code != 0
+    assert "at least one worker" in result.output

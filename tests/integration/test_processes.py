@@ -72,3 +72,29 @@ async def test_restart_keeps_committed_comments(settings):
 
 async def test_rate_limits_hold_across_processes(settings):
     await anyio.to_thread.run_sync(_rate_limit_across_processes, settings)
+
+
+def _change_seen_by_another_process(settings) -> None:
+    """An anonymous read through the second process (its page cached) sees a change made through the
+    first on its very next request."""
+    import asyncio
+
+    from tests.support import seed_comment, user_by_email
+
+    env = _env(settings)
+    with serving(env, "--upgrade") as first, serving(env) as second:
+        auth = _reader(first)
+        author = asyncio.run(user_by_email(settings, "proc@example.com")).id
+        comment = asyncio.run(
+            seed_comment(settings, author, "Seen everywhere.", status="published", article=URL.split("/")[6])
+        )
+        seen = httpx.get(second + URL).json()
+        assert [c["body"] for c in seen["items"]] == ["Seen everywhere."]
+        assert httpx.get(second + URL).headers["cache-control"].startswith("public")
+        deleted = httpx.delete(f"{first}/api/v1/comments/{comment.id}", headers=auth)
+        assert deleted.status_code == 204, deleted.text
+        assert httpx.get(second + URL).json()["items"] == []
+
+
+async def test_a_change_through_one_process_is_seen_by_the_next_read_through_another(settings):
+    await anyio.to_thread.run_sync(_change_seen_by_another_process, settings)

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comments.db.base import UUIDv7AuditBase, enum_values
@@ -23,10 +23,23 @@ class Comment(UUIDv7AuditBase):
     __tablename__ = "comment"
     __table_args__ = (
         # Thread pages: top-level comments of an article by time; replies by root.
-        Index("ix_comment_article_parent_created", "article_id", "parent_id", "created_at"),
-        Index("ix_comment_root_created", "root_id", "created_at"),
+        Index("ix_comment_article_parent_created", "article_id", "parent_id", "created_at", "id"),
+        # Thread pages: top-level comments in keyset order. PostgreSQL does not take `parent_id IS NULL`
+        # as an equality for ordering, so the index above would make it sort the whole thread.
+        Index(
+            "ix_comment_article_top_created",
+            "article_id",
+            "created_at",
+            "id",
+            postgresql_where=text("parent_id IS NULL"),
+            sqlite_where=text("parent_id IS NULL"),
+        ),
+        Index("ix_comment_article_status", "article_id", "status"),
+        Index("ix_comment_root_created", "root_id", "created_at", "id"),
         # Rate limits, duplicates and author history on a site.
         Index("ix_comment_author_site_created", "author_id", "site_id", "created_at"),
+        # A logged-in reader's own rows in one thread (held and rejected ones merged into the page).
+        Index("ix_comment_author_article_created", "author_id", "article_id", "created_at"),
         Index("ix_comment_site_status_created", "site_id", "status", "created_at"),
     )
 

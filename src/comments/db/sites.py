@@ -43,6 +43,11 @@ class Article(UUIDv7AuditBase):
     closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     first_comment_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     rules_override: Mapped[dict[str, Any] | None] = mapped_column(JsonB, default=None)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    """Bumped by database triggers in the transaction of every change to one of its comments (and of a
+    commenter's display name): read caches key pages by it (migration 6c073b63007d)."""
+    published_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Its published comments, kept exact by the same triggers (counts and thread totals read it)."""
 
 
 class Role(enum.StrEnum):

@@ -5,15 +5,16 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
 from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 
+import comments
 from comments.deps import PathId, Slug
 from comments.domain.accounts.auth import requires_login
 from comments.domain.accounts.deps import Me, Users
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.comments import schemas as s
-from comments.domain.comments.deps import Comments, Reports
+from comments.domain.comments.deps import Comments, Reports, ThreadReadsDep
 from comments.domain.comments.listing import Sort
 from comments.domain.sites.deps import Sites
 
@@ -21,12 +22,37 @@ IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", m
 Cursor = Annotated[str | None, QueryParameter(max_length=200)]
 
 
-def _with_etag(request: Request[Any, Any, Any], page: s.ThreadPage) -> Response[s.ThreadPage]:
-    etag = '"' + hashlib.sha256(msgspec.json.encode(page)).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(None, status_code=304, headers=headers)  # type: ignore[arg-type]
-    return Response(page, headers=headers)
+def _public_headers(request: Request[Any, Any, Any], version: int) -> dict[str, str]:
+    """Anonymous answers: the same for every anonymous reader, so shared caches (a CDN, nginx) may keep
+    them for max-age seconds. The ETag is the article's version (no hashing); the only credential this
+    service reads is the Authorization header, so that is what the answer varies on."""
+    settings = request.app.state.settings
+    cache = f"public, max-age={settings.public_max_age}"
+    if settings.public_stale_while_revalidate:
+        cache += f", stale-while-revalidate={settings.public_stale_while_revalidate}"
+    return {"ETag": f'"v{comments.__version__}-{version}"', "Cache-Control": cache, "Vary": "Authorization"}
+
+
+def _public(request: Request[Any, Any, Any], version: int, body: bytes | None = None) -> Response[Any]:
+    headers = _public_headers(request, version)
+    if body is None:
+        return Response(None, status_code=304, headers=headers)
+    return Response(body, media_type=MediaType.JSON, headers=headers)
+
+
+def _not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
+    match = request.headers.get("if-none-match")
+    return match is not None and etag in {m.strip() for m in match.split(",")}
+
+
+def _private(request: Request[Any, Any, Any], page: Any) -> Response[Any]:
+    """A logged-in reader's answer holds their own held or rejected comments: never in a shared cache."""
+    body = msgspec.json.encode(page)
+    etag = '"p' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
+    if _not_modified(request, etag):
+        return Response(None, status_code=304, headers=headers)
+    return Response(body, media_type=MediaType.JSON, headers=headers)
 
 
 def _viewer(request: Request[Any, Any, Any]) -> UUID | None:
@@ -42,8 +68,7 @@ class ThreadController(Controller):
         self,
         site: Slug,
         article: Slug,
-        sites_service: Sites,
-        comments_service: Comments,
+        thread_reads: ThreadReadsDep,
         request: Request[Any, Any, Any],
         cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
@@ -51,12 +76,17 @@ class ThreadController(Controller):
     ) -> Response[s.ThreadPage]:
         """Top-level comments a page at a time (opaque cursor), replies nested under them. A logged-in
         reader also sees their own held and rejected comments, with the reasons. Answers carry an ETag:
-        polling with If-None-Match gets a 304 while nothing changed."""
-        site_row, article_row = await sites_service.site_and_article(site, article)
-        page = await comments_service.thread(
-            site_row, article_row, _viewer(request), cursor=cursor, limit=limit, sort=sort
-        )
-        return _with_etag(request, page)
+        polling with If-None-Match gets a 304 while nothing changed. Anonymous answers are public
+        (Cache-Control max-age, stale-while-revalidate); logged-in ones private."""
+        viewer = _viewer(request)
+        if viewer is None:
+            ref = await thread_reads.article_ref(site, article)
+            if _not_modified(request, _public_headers(request, ref.version)["ETag"]):
+                return _public(request, ref.version)
+            body = await thread_reads.public_thread(ref, cursor=cursor, limit=limit, sort=sort)
+            return _public(request, ref.version, body)
+        page = await thread_reads.thread(site, article, viewer, cursor=cursor, limit=limit, sort=sort)
+        return _private(request, page)
 
     @post("/", operation_id="PostComment", guards=[requires_login], status_code=201)
     async def post_comment(
@@ -101,14 +131,20 @@ class CommentController(Controller):
     async def list_replies(
         self,
         comment_id: PathId,
-        comments_service: Comments,
-        sites_service: Sites,
+        thread_reads: ThreadReadsDep,
         request: Request[Any, Any, Any],
         cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
-    ) -> s.RepliesPage:
-        """All replies under a top-level comment, oldest first, a page at a time."""
-        return await comments_service.replies(comment_id, _viewer(request), cursor=cursor, limit=limit)
+    ) -> Response[s.RepliesPage]:
+        """All replies under a top-level comment, oldest first, a page at a time (cached and public for
+        anonymous readers, like the thread)."""
+        viewer = _viewer(request)
+        version, page = await thread_reads.replies(comment_id, viewer, cursor=cursor, limit=limit)
+        if isinstance(page, bytes):
+            if _not_modified(request, _public_headers(request, version)["ETag"]):
+                return _public(request, version)
+            return _public(request, version, page)
+        return _private(request, page)
 
 
 class ReportController(Controller):

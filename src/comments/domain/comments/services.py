@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,17 @@ from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser, UserService
 from comments.domain.comments import schemas as s
 from comments.domain.comments.events import comment_stored
-from comments.domain.comments.listing import Sort, ThreadReader, present
+from comments.domain.comments.listing import (
+    PublicPage,
+    PublicReplies,
+    Sort,
+    ThreadReader,
+    Viewer,
+    encode,
+    present,
+    replies_key,
+    thread_key,
+)
 from comments.domain.comments.pipeline import (
     ToxicityScorer,
     Verdict,
@@ -34,6 +44,8 @@ from comments.domain.comments.pipeline import (
 from comments.domain.comments.reasons import REPORTED, Reason, has_reason, stored
 from comments.domain.rules import Draft, RuleSet
 from comments.domain.rules.stored import article_rules
+from comments.domain.sites.readcache import ReadCache
+from comments.domain.sites.services import ArticleRef, SiteService
 from comments.errors import Conflict, Forbidden, InvalidInput, NotFound, ProfileIncomplete
 
 OUTCOME_MESSAGES = {
@@ -43,12 +55,28 @@ OUTCOME_MESSAGES = {
 }
 
 
+# A top-level comment's article and the article's version, for ListReplies (one indexed lookup).
+REPLY_ROOT = (
+    select(Comment.article_id, Article.external_id, Article.version)
+    .join(Article, Article.id == Comment.article_id)
+    .where(Comment.id == bindparam("root_id"), Comment.parent_id.is_(None))
+)
+
+
 class CommentService(Service[Comment]):
     model_type = Comment
 
-    def __init__(self, session: AsyncSession, *, scorer: ToxicityScorer | None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        scorer: ToxicityScorer | None,
+        cache: ReadCache | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(session=session, **kwargs)
         self.scorer = scorer
+        self.cache = cache if cache is not None else ReadCache(0)
 
     async def post(
         self,
@@ -152,30 +180,77 @@ class CommentService(Service[Comment]):
             comment.version += 1
             await self.session.commit()
 
-    # reading
+    # reading: the public part of every page is cached per article version (see sites.readcache)
+
+    @property
+    def sites(self) -> SiteService:
+        return SiteService(session=self.session)
+
+    async def public_thread(self, ref: ArticleRef, *, cursor: str | None, limit: int, sort: Sort) -> bytes:
+        """The anonymous answer, encoded once per (article, version, sort, cursor, limit) and process."""
+        page = await self._public_page(ref.id, ref.version, cursor=cursor, limit=limit, sort=sort)
+        return ThreadReader.encode_anonymous(page, ref.external_id, limit=limit, sort=sort)
 
     async def thread(
-        self, site: Site, article: Article, viewer_id: UUID | None, *, cursor: str | None, limit: int, sort: Sort
+        self, slug: str, external_id: str, viewer_id: UUID, *, cursor: str | None, limit: int, sort: Sort
     ) -> s.ThreadPage:
-        return await self._reader(site, article).thread(article, viewer_id, cursor=cursor, limit=limit, sort=sort)
+        """A logged-in reader's page: the shared public part plus their own rows (one more statement)."""
+        site, article = await self.sites.site_and_article(slug, external_id)
+        page = await self._public_page(article.id, article.version, cursor=cursor, limit=limit, sort=sort)
+        viewer = Viewer(viewer_id, self._edit_window(site, article), utcnow())
+        reader = ThreadReader(self.session)
+        return await reader.viewer_page(
+            article.id, article.external_id, page, viewer, cursor=cursor, limit=limit, sort=sort
+        )
 
-    async def replies(self, root_id: UUID, viewer_id: UUID | None, *, cursor: str | None, limit: int) -> s.RepliesPage:
-        row = (
-            await self.session.execute(
-                select(Comment, Article, Site)
-                .join(Article, Article.id == Comment.article_id)
-                .join(Site, Site.id == Comment.site_id)
-                .where(Comment.id == root_id, Comment.parent_id.is_(None))
-            )
-        ).one_or_none()
-        if row is None:
+    async def reply_ref(self, root_id: UUID) -> tuple[UUID, str, int]:
+        """(article id, article external id, article version) of a top-level comment."""
+        ref = (await self.session.execute(REPLY_ROOT, {"root_id": root_id})).one_or_none()
+        if ref is None:
             raise NotFound("There is no such top-level comment.")
-        root, article, site = row
-        return await self._reader(site, article).replies(root, article, viewer_id, cursor=cursor, limit=limit)
+        return ref[0], ref[1], ref[2]
 
-    def _reader(self, site: Site, article: Article) -> ThreadReader:
-        edit_window = timedelta(seconds=article_rules(site, article).thread.edit_window_seconds)
-        return ThreadReader(self.session, edit_window=edit_window, now=utcnow())
+    async def replies(
+        self,
+        root_id: UUID,
+        ref: tuple[UUID, str, int],
+        viewer_id: UUID | None,
+        *,
+        cursor: str | None,
+        limit: int,
+    ) -> bytes | s.RepliesPage:
+        """Encoded bytes for anonymous readers (cached), a page for logged-in ones."""
+        article_id, external_id, version = ref
+        key = replies_key(article_id, version, root_id, cursor, limit)
+        public: PublicReplies | None = self.cache.get(key)
+        reader = ThreadReader(self.session)
+        if public is None:
+            public = self.cache.put(key, await reader.public_replies(root_id, cursor=cursor, limit=limit))
+        if viewer_id is None:
+            if public.encoded is None:
+                page = await reader.replies(root_id, external_id, public, None, cursor=cursor, limit=limit)
+                public.encoded = encode(page)
+            return public.encoded
+        article = await self.session.get(Article, article_id)
+        site = await self.session.get(Site, article.site_id) if article else None
+        if article is None or site is None:
+            raise NotFound("There is no such top-level comment.")
+        viewer = Viewer(viewer_id, self._edit_window(site, article), utcnow())
+        return await reader.replies(root_id, external_id, public, viewer, cursor=cursor, limit=limit)
+
+    async def _public_page(
+        self, article_id: UUID, version: int, *, cursor: str | None, limit: int, sort: Sort
+    ) -> PublicPage:
+        key = thread_key(article_id, version, sort, cursor, limit)
+        page: PublicPage | None = self.cache.get(key)
+        if page is None:
+            page = await ThreadReader(self.session).public_page(article_id, cursor=cursor, limit=limit, sort=sort)
+            self.cache.put(key, page)
+        return page
+
+    @staticmethod
+    def _edit_window(site: Site, article: Article) -> timedelta:
+        return timedelta(seconds=article_rules(site, article).thread.edit_window_seconds)
 
     # helpers
 

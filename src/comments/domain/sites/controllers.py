@@ -11,7 +11,7 @@ from comments.domain.accounts.deps import Me
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.rules.stored import site_rules
 from comments.domain.sites import schemas as s
-from comments.domain.sites.deps import Members, Sites
+from comments.domain.sites.deps import Members, SiteReadsDep, Sites
 from comments.domain.sites.roles import requires_site_admin, role_on
 from comments.errors import Forbidden, Unauthenticated
 
@@ -42,11 +42,21 @@ class SiteController(Controller):
 
     @get("/counts", operation_id="GetCounts")
     async def get_counts(
-        self, site: Slug, sites_service: Sites, articles: Annotated[str, QueryParameter(max_length=20_000)] = ""
-    ) -> s.Counts:
-        """Published comment counts for up to 100 article ids (comma separated)."""
+        self,
+        site: Slug,
+        site_reads: SiteReadsDep,
+        request: Request[Any, Any, Any],
+        articles: Annotated[str, QueryParameter(max_length=20_000)] = "",
+    ) -> Response[s.Counts]:
+        """Published comment counts for up to 100 article ids (comma separated). The same for every
+        caller, so public: shared caches may keep it for max-age seconds."""
         ids = [a for a in (part.strip() for part in articles.split(",")) if a]
-        return s.Counts(counts=await sites_service.counts(await sites_service.get_by_slug(site), ids))
+        counts = s.Counts(counts=await site_reads.counts(site, ids))
+        settings = request.app.state.settings
+        cache = f"public, max-age={settings.public_max_age}"
+        if settings.public_stale_while_revalidate:
+            cache += f", stale-while-revalidate={settings.public_stale_while_revalidate}"
+        return Response(counts, headers={"Cache-Control": cache, "Vary": "Authorization"})
 
     @put("/articles/{article:str}", operation_id="UpsertArticle")
     async def upsert_article(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hmac
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, select
 
 from comments.clock import utcnow
-from comments.db import Article, Comment, CommentStatus, Site
+from comments.db import Article, Site
 from comments.db.lookups import site_by_slug
 from comments.db.service import Service
 from comments.domain.accounts.tokens import new_token, token_hash
@@ -22,6 +23,31 @@ from comments.errors import Forbidden, InvalidInput, NoSuchArticle, NoSuchSite, 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 ARTICLE_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,200}$")
 MAX_COUNT_ARTICLES = 100
+
+# The public read path's first (and, on a cache hit, only) statement: the site and the article by their
+# unique keys, with the article's version. Built once.
+ARTICLE_REF = (
+    select(Site.id, Article.id, Article.version)
+    .outerjoin(Article, and_(Article.site_id == Site.id, Article.external_id == bindparam("article")))
+    .where(Site.slug == bindparam("slug"))
+)
+COUNT_REFS = (
+    select(Site.id, Article.external_id, Article.id, Article.published_count)
+    .outerjoin(
+        Article,
+        and_(Article.site_id == Site.id, Article.external_id.in_(bindparam("articles", expanding=True))),
+    )
+    .where(Site.slug == bindparam("slug"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """What a public read needs to know about an article: its id and the version of what it shows."""
+
+    id: UUID
+    external_id: str
+    version: int
 
 
 def origin_of(url: str) -> str | None:
@@ -115,6 +141,33 @@ class SiteService(Service[Site]):
             raise NoSuchArticle(article, slug)
         return row[0], row[1]
 
+    async def article_ref(self, slug: str, article: str) -> ArticleRef:
+        """The article's id and version in one indexed lookup, without loading entities."""
+        row = (await self.session.execute(ARTICLE_REF, {"slug": slug, "article": article})).one_or_none()
+        if row is None:
+            raise NoSuchSite(slug)
+        if row[1] is None:
+            raise NoSuchArticle(article, slug)
+        return ArticleRef(row[1], article, row[2])
+
+    async def public_counts(self, slug: str, articles: list[str]) -> dict[str, int]:
+        """Published comment counts (kept by the database's triggers) in one indexed lookup."""
+        counts = self.count_slots(articles)
+        rows = (await self.session.execute(COUNT_REFS, {"slug": slug, "articles": list(counts)})).all()
+        if not rows:
+            raise NoSuchSite(slug)
+        counts.update({external_id: n for _, external_id, article_id, n in rows if article_id is not None})
+        return counts
+
+    @staticmethod
+    def count_slots(articles: list[str]) -> dict[str, int]:
+        if len(articles) > MAX_COUNT_ARTICLES:
+            raise InvalidInput(
+                f"Ask for at most {MAX_COUNT_ARTICLES} articles at once.",
+                errors=[{"pointer": "/articles", "message": f"At most {MAX_COUNT_ARTICLES} ids."}],
+            )
+        return dict.fromkeys(articles, 0)
+
     async def get_article(self, site: Site, article: str) -> Article:
         row = await self.session.scalar(
             select(Article).where(Article.site_id == site.id, Article.external_id == article)
@@ -175,23 +228,13 @@ class SiteService(Service[Site]):
         return row
 
     async def counts(self, site: Site, articles: list[str]) -> dict[str, int]:
-        if len(articles) > MAX_COUNT_ARTICLES:
-            raise InvalidInput(
-                f"Ask for at most {MAX_COUNT_ARTICLES} articles at once.",
-                errors=[{"pointer": "/articles", "message": f"At most {MAX_COUNT_ARTICLES} ids."}],
-            )
-        counts = dict.fromkeys(articles, 0)
+        counts = self.count_slots(articles)
         if not articles:
             return counts
         rows = await self.session.execute(
-            select(Article.external_id, func.count(Comment.id))
-            .join(Comment, Comment.article_id == Article.id)
-            .where(
-                Article.site_id == site.id,
-                Article.external_id.in_(articles),
-                Comment.status == CommentStatus.PUBLISHED,
+            select(Article.external_id, Article.published_count).where(
+                Article.site_id == site.id, Article.external_id.in_(articles)
             )
-            .group_by(Article.external_id)
         )
         counts.update({external_id: n for external_id, n in rows.all()})
         return counts

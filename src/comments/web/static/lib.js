@@ -104,6 +104,9 @@ export class Api {
     const url = new URL(path, location.origin);
     for (const [k, v] of Object.entries(query || {})) if (v !== null && v !== undefined) url.searchParams.set(k, v);
     const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "omit" };
+    // Public reads say max-age for CDNs; the widget itself revalidates (the ETag makes that a 304 costing
+    // one lookup), so a reader never sees their own browser's older copy of a thread.
+    if (method === "GET") init.cache = "no-cache";
     const token = this.tokens && this.tokens.get();
     if (token) init.headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) {

@@ -45,7 +45,8 @@ from comments.domain.webhooks.controllers import WebhookController
 from comments.errors import problem_response
 from comments.requests import AppRequest, add_request_id_header
 
-PUBLIC_PATHS = ["^/schema", "^/health$", "^/ready$"]
+PUBLIC_PATHS = ["^/schema", "^/health$"]
+"""/ready is not here: it reads the caller, to show superadmins the details."""
 
 
 def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Litestar:

@@ -13,10 +13,10 @@ from litestar.datastructures import ResponseHeader, State
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
 import comments
 from comments import deps
+from comments.apidocs import SelfHostedSwagger, openapi_router
 from comments.config import Settings
 from comments.db.engine import sqlalchemy_config
 from comments.domain.accounts import deps as accounts_deps
@@ -117,7 +117,8 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
             version=comments.__version__,
             description="Embeddable comment service for news sites. See docs/api.md.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[SelfHostedSwagger()],
+            openapi_router=openapi_router(),
         ),
         debug=settings.debug,
     )

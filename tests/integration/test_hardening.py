@@ -155,6 +155,9 @@ async def test_the_api_docs_load_nothing_from_elsewhere(api):
     for src in re.findall(r"(?:src|href)=\"([^\"]+)\"", page.text):
         asset = await api.client.get(src)
         assert asset.status_code == 200, src  # served by this service
+    schema = await api.client.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    assert schema.json()["info"]["title"] == "comments"
     licence = await api.client.get("/schema/assets/LICENSE")
     assert licence.status_code == 200
     assert "Apache License" in licence.text

@@ -314,3 +314,54 @@ def test_the_demo_site_key_goes_to_a_private_file(settings, monkeypatch):
     assert key not in result.output
     assert str(key_file) in result.output
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+
+
+def test_the_skeleton_migration_keeps_the_older_of_two_look_alikes(tmp_path):
+    """Existing look-alikes: the older profile keeps the skeleton, the newer is left without (its name stays)."""
+    import asyncio
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from comments.cli import upgrade_schema
+    from comments.config import Settings
+    from comments.db import Profile
+
+    settings = Settings(home=tmp_path, create_demo=False)
+    upgrade_schema(settings, "96893b6e3e26")
+    now = datetime.now(UTC)
+    names = [("mark", now), ("m\u0430rk", now + timedelta(seconds=1)), ("Anna", now)]
+
+    async def run(work):
+        engine = create_async_engine(settings.resolved_database_url)
+        async with engine.begin() as conn:
+            result = await work(conn)
+        await engine.dispose()
+        return result
+
+    async def seed(conn):
+        for i, (name, at) in enumerate(names):
+            uid = uuid.uuid4().bytes
+            await conn.execute(
+                text(
+                    "INSERT INTO user_account (id, email, password_hash, is_superadmin, created_at, updated_at)"
+                    " VALUES (:id, :email, 'x', 0, :at, :at)"
+                ),
+                {"id": uid, "email": f"u{i}@example.com", "at": at},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO profile (id, user_id, display_name, created_at, updated_at)"
+                    " VALUES (:id, :uid, :name, :at, :at)"
+                ),
+                {"id": uuid.uuid4().bytes, "uid": uid, "name": name, "at": at},
+            )
+
+    async def read(conn):
+        return dict((await conn.execute(select(Profile.display_name, Profile.display_name_skeleton))).all())
+
+    asyncio.run(run(seed))
+    upgrade_schema(settings)
+    assert asyncio.run(run(read)) == {"mark": "rnark", "m\u0430rk": None, "Anna": "anna"}

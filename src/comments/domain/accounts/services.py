@@ -29,6 +29,7 @@ from comments.domain.accounts.profiles import (
     profile_status,
     validate_profile_fields,
 )
+from comments.domain.accounts.skeletons import display_name_skeleton
 from comments.domain.accounts.tokens import new_token, token_hash
 from comments.domain.rules.schema import RuleSet
 from comments.domain.rules.stored import site_rules
@@ -210,12 +211,19 @@ class UserService(Service[User]):
         user = await self.get(user_id)
         profile = user.profile or Profile(user_id=user_id)
         if "display_name" in values and "display_name" not in problems:
-            key = display_name_key(values["display_name"]) if values["display_name"] else None
+            name = values["display_name"]
+            key = display_name_key(name) if name else None
+            look = display_name_skeleton(name) if name else None
             if key and await self.session.scalar(
                 select(Profile.id).where(Profile.display_name_key == key, Profile.user_id != user_id)
             ):
                 problems["display_name"] = "This display name is taken. Choose another."
+            elif look and await self.session.scalar(
+                select(Profile.id).where(Profile.display_name_skeleton == look, Profile.user_id != user_id)
+            ):
+                problems["display_name"] = "This display name looks like one already in use. Choose another."
             profile.display_name_key = key
+            profile.display_name_skeleton = look
         if problems:
             errors = [{"pointer": f"/{name}", "field": name, "message": msg} for name, msg in problems.items()]
             raise InvalidInput("Check the highlighted fields.", errors=errors)

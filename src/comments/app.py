@@ -20,6 +20,7 @@ from comments.apidocs import SelfHostedSwagger, openapi_router
 from comments.config import Settings
 from comments.db.engine import sqlalchemy_config
 from comments.domain.accounts import deps as accounts_deps
+from comments.db.retry import RetryOnLostConnection
 from comments.domain.accounts.auth import BearerTokenMiddleware
 from comments.domain.accounts.controllers import AuthController, MeController
 from comments.domain.accounts.passwords import Passwords
@@ -97,7 +98,10 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
         request_class=AppRequest,
         before_send=[add_request_id_header],
         # OPTIONS too: Litestar's automatic OPTIONS handlers carry the routes' guards, which read the user.
-        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS, exclude_http_methods=[])],
+        middleware=[
+            RetryOnLostConnection,  # outermost: a lost connection in authentication is retried too
+            DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS, exclude_http_methods=[]),
+        ],
         dependencies=dependencies(),
         lifespan=[lifespan],
         state=State(

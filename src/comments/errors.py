@@ -14,6 +14,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.plugins.problem_details import ProblemDetailsException
 
+from comments.db.retry import mark_for_retry
 from comments.requests import request_id
 
 log = logging.getLogger("comments.errors")
@@ -199,7 +200,9 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
     the request's id; a 5xx is logged here, once, with its traceback (Litestar's own logging is off)."""
     problem = to_problem(exc)
     rid = request_id(request.scope)
-    if problem.status_code >= 500:
+    if mark_for_retry(request.scope, exc):
+        pass  # db.retry runs the request again; this answer is dropped, so not an error yet
+    elif problem.status_code >= 500:
         path, status = request.url.path, problem.status_code
         log.error("%s %s failed with %s (request_id=%s)", request.method, path, status, rid, exc_info=exc)
     extra = problem.extra if isinstance(problem.extra, dict) else {"extra": problem.extra} if problem.extra else {}

@@ -4,11 +4,12 @@ nesting limit on JSON bodies (msgspec recurses, so ~1,000 levels would otherwise
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, HTTPException, InternalServerException
 
 MAX_JSON_DEPTH = 32
 """No body this API accepts nests deeper than a few levels (a rule set document: about 5)."""
@@ -48,7 +49,23 @@ def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+class ClientGone(HTTPException):
+    """The client hung up before its body arrived (nginx calls this 499): nobody reads the answer, and it
+    is no fault of ours, so not a 500."""
+
+    status_code = 499
+
+
 class AppRequest(Request[Any, Any, Any]):
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        try:
+            async for chunk in super().stream():
+                yield chunk
+        except InternalServerException as exc:
+            if "disconnected" not in str(exc.detail):
+                raise
+            raise ClientGone(detail="The client disconnected before sending its body.") from None
+
     async def json(self) -> Any:
         try:
             value = await super().json()

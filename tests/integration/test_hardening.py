@@ -365,3 +365,44 @@ def test_the_skeleton_migration_keeps_the_older_of_two_look_alikes(tmp_path):
     asyncio.run(run(seed))
     upgrade_schema(settings)
     assert asyncio.run(run(read)) == {"mark": "rnark", "m\u0430rk": None, "Anna": "anna"}
+
+
+# 3. a database connection lost under a request (the scenario with real terminations: test_probe_scenarios)
+
+
+@pytest.mark.parametrize("failure", ["lost-connection", "sqlite-busy"])
+async def test_a_request_whose_connection_was_lost_runs_again(api, monkeypatch, caplog, failure):
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    real = SiteService.site_and_article
+    calls = []
+
+    async def flaky(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            if failure == "lost-connection":
+                raise DBAPIError("SELECT 1", {}, ConnectionResetError("terminated"), connection_invalidated=True)
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SiteService, "site_and_article", flaky)
+    with caplog.at_level(logging.INFO):
+        r = await api.client.get(api.comments_url())
+    assert r.status_code == 200, r.text
+    assert len(calls) == 2
+    assert not [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
+
+
+async def test_a_connection_lost_twice_is_a_500_logged_once(api, monkeypatch, caplog):
+    from sqlalchemy.exc import DBAPIError
+
+    async def dead(self, *args, **kwargs):
+        raise DBAPIError("SELECT 1", {}, ConnectionResetError("terminated"), connection_invalidated=True)
+
+    monkeypatch.setattr(SiteService, "site_and_article", dead)
+    with caplog.at_level(logging.INFO):
+        r = await api.client.get(api.comments_url())
+    body = assert_problem(r, 500)
+    assert len([rec for rec in caplog.records if rec.exc_info and body["request_id"] in rec.getMessage()]) == 1

@@ -104,13 +104,18 @@ async def test_kill_9_under_load_loses_nothing_acknowledged(settings):
         readers = await prepare(base, env, READERS)
         tally = Tally()
         posting = asyncio.create_task(load(base, readers, per_reader=20, tally=tally, attempts=1))
-        await asyncio.sleep(1.5)
+        for _ in range(600):  # kill once a good part is acknowledged, with posts still in flight
+            if len(tally.acknowledged) >= READERS * 5 or posting.done():
+                break
+            await asyncio.sleep(0.1)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         await posting
         acknowledged_before = set(tally.acknowledged)
         process = await asyncio.to_thread(start)
         comments, records, ids = await stored(settings)
+        assert len(acknowledged_before) >= READERS * 5  # the kill came under load, after many answers
+        assert len(tally.unanswered) > 0  # and before the end
         assert acknowledged_before <= ids, "a comment acknowledged with 201 was lost"
         assert comments == records  # no comment without its key's record, none twice
         # Resend what got no answer, with the same keys: each is stored once, and those stored before the

@@ -134,3 +134,31 @@ async def test_kill_9_under_load_loses_nothing_acknowledged(settings):
     finally:
         process.kill()
         process.wait()
+
+
+def _spoofed_logins(base: str) -> list[int]:
+    statuses = []
+    for i in range(25):
+        r = httpx.post(
+            base + "/api/v1/auth/login",
+            json={"email": f"spray{i}@example.com", "password": "guess guess"},
+            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            timeout=30,
+        )
+        statuses.append(r.status_code)
+    return statuses
+
+
+async def test_a_spoofed_forwarded_for_does_not_escape_the_address_throttle(settings):
+    """Row 5 through a real `comments serve` (uvicorn), from 127.0.0.1, with no trusted proxy configured:
+    a new X-Forwarded-For on every attempt must not make each one a new address."""
+    env = server_env(settings)
+
+    def scenario() -> list[int]:
+        with serving_quietly(env, "--upgrade") as base:
+            return _spoofed_logins(base)
+
+    statuses = await asyncio.to_thread(scenario)
+    print(f"\n25 failed logins with spoofed X-Forwarded-For: {statuses}")
+    assert statuses[:20] == [401] * 20
+    assert 429 in statuses[20:]

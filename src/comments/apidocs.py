@@ -1,7 +1,7 @@
 """/schema: the interactive API docs, served entirely by this service.
 
-The page holds no inline script and loads nothing from elsewhere: Swagger UI's files come from the pinned
-PyPI package swagger-ui-bundle (with its licence at /schema/assets/LICENSE), under a strict CSP. The same
+The page holds no inline script and loads nothing from elsewhere: Swagger UI 5's files come from the pinned
+PyPI package swagger-ui-bundle-v2 (with its licence at /schema/assets/LICENSE), under a strict CSP. The same
 origin serves /moderate and /admin, whose tokens sit in localStorage: a third-party script here could read
 them.
 """

@@ -16,6 +16,6 @@ def test_the_api_docs_render_from_this_service_alone(page: Any, service: Service
     page.goto(f"{service.url}/schema")
     page.locator(".opblock").first.wait_for(timeout=30_000)
     assert page.locator(".opblock").count() > 40
-    screenshot(page, "api-docs")
+    screenshot(page, "api-docs.png")
     assert not problems, problems
     assert [url for url in requested if not url.startswith(service.url)] == []

@@ -19,8 +19,8 @@ from comments import deps
 from comments.apidocs import SelfHostedSwagger, openapi_router
 from comments.config import Settings
 from comments.db.engine import sqlalchemy_config
-from comments.domain.accounts import deps as accounts_deps
 from comments.db.retry import RetryOnLostConnection
+from comments.domain.accounts import deps as accounts_deps
 from comments.domain.accounts.auth import BearerTokenMiddleware
 from comments.domain.accounts.controllers import AuthController, MeController
 from comments.domain.accounts.passwords import Passwords

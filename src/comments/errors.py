@@ -1,6 +1,6 @@
 """Domain errors, and their one mapping to RFC 9457 problem details.
 
-Services raise these (no HTTP types in services); app.py registers `problem_details_map()`.
+Services raise these (no HTTP types in services); app.py registers `problem_response` for every exception.
 Each problem `type` is a relative URI under /problems/ (listed in docs/api.md).
 """
 

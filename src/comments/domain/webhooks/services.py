@@ -21,8 +21,8 @@ from comments.domain.webhooks.outbox import PING, enqueue_event
 from comments.domain.webhooks.signing import new_secret
 from comments.domain.webhooks.targets import saved_url_problem
 from comments.errors import InvalidInput, NotFound
-from comments.pagination import keyset_page
 from comments.netaddr import normalise_url
+from comments.pagination import keyset_page
 
 MAX_WEBHOOKS_PER_SITE = 10
 

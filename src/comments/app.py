@@ -19,7 +19,6 @@ from comments import deps
 from comments.apidocs import SelfHostedSwagger, openapi_router
 from comments.config import Settings
 from comments.db.engine import sqlalchemy_config
-from comments.db.retry import RetryOnLostConnection
 from comments.domain.accounts import deps as accounts_deps
 from comments.domain.accounts.auth import BearerTokenMiddleware
 from comments.domain.accounts.controllers import AuthController, MeController
@@ -45,6 +44,7 @@ from comments.domain.webhooks import deps as webhooks_deps
 from comments.domain.webhooks.controllers import WebhookController
 from comments.errors import problem_response
 from comments.requests import AppRequest, add_request_id_header
+from comments.retry import RetryOnLostConnection
 
 PUBLIC_PATHS = ["^/schema", "^/health$"]
 """/ready is not here: it reads the caller, to show superadmins the details."""

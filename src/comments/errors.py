@@ -14,8 +14,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.plugins.problem_details import ProblemDetailsException
 
-from comments.db.retry import mark_for_retry
 from comments.requests import request_id
+from comments.retry import mark_for_retry
 
 log = logging.getLogger("comments.errors")
 
@@ -201,7 +201,7 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
     problem = to_problem(exc)
     rid = request_id(request.scope)
     if mark_for_retry(request.scope, exc):
-        pass  # db.retry runs the request again; this answer is dropped, so not an error yet
+        pass  # retry.py runs the request again; this answer is dropped, so not an error yet
     elif problem.status_code >= 500:
         path, status = request.url.path, problem.status_code
         log.error("%s %s failed with %s (request_id=%s)", request.method, path, status, rid, exc_info=exc)

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 from comments.config import Settings
 from comments.db import Comment, IdempotencyRecord
-from tests.moderation_support import db_run
 from tests.servers import COMMENTS, free_port, wait_until_up
+from tests.support import db_run
 
 URL = "/api/v1/sites/demo/articles/putin-warning-tomahawk/comments"
 OPEN_RULES = {"rate_limits": {"per_minute": None, "per_hour": None, "per_day": None, "per_article_per_hour": None}}

@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 from comments.app import create_app
 from comments.domain.sites.services import SiteService
 from tests.integration.test_errors import assert_problem
-from tests.moderation_support import cast_of
+from tests.support import cast_of
 
 LOGIN = "/api/v1/auth/login"
 

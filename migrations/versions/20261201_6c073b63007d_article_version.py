@@ -7,7 +7,7 @@ later batch migration that recreates `comment` or `profile` must create them aga
 process on any host whether its cached page is still the committed one.
 
 Revision ID: 6c073b63007d
-Revises: 96893b6e3e26
+Revises: 5b1d0e7c9a42
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "6c073b63007d"
-down_revision = "a7c3e19f4b2d"
+down_revision = "5b1d0e7c9a42"
 branch_labels = None
 depends_on = None
 

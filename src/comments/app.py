@@ -10,13 +10,13 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import ResponseHeader, State
+from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 
 import comments
 from comments import deps
+from comments.apidocs import SelfHostedSwagger, openapi_router
 from comments.config import Settings
 from comments.db.engine import sqlalchemy_config
 from comments.db.probe import VersionProbe
@@ -45,9 +45,12 @@ from comments.domain.web import WebController, static_files_router, template_con
 from comments.domain.webhooks import WebhookWorker
 from comments.domain.webhooks import deps as webhooks_deps
 from comments.domain.webhooks.controllers import WebhookController
-from comments.errors import problem_details_map
+from comments.errors import problem_response
+from comments.requests import AppRequest, add_request_id_header
+from comments.retry import RetryOnLostConnection
 
-PUBLIC_PATHS = ["^/schema", "^/health$", "^/ready$"]
+PUBLIC_PATHS = ["^/schema", "^/health$"]
+"""/ready is not here: it reads the caller, to show superadmins the details."""
 
 
 def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Litestar:
@@ -96,13 +99,17 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
         template_config=template_config(),
         plugins=[
             SQLAlchemyPlugin(config=db),
-            ProblemDetailsPlugin(
-                ProblemDetailsConfig(
-                    enable_for_all_http_exceptions=True, exception_to_problem_detail_map=problem_details_map()
-                )
-            ),
         ],
-        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS)],
+        # Every error becomes problem details with a request id; 5xx are logged there, once.
+        exception_handlers={Exception: problem_response},
+        logging_config=LoggingConfig(log_exceptions="never"),
+        request_class=AppRequest,
+        before_send=[add_request_id_header],
+        # OPTIONS too: Litestar's automatic OPTIONS handlers carry the routes' guards, which read the user.
+        middleware=[
+            RetryOnLostConnection,  # outermost: a lost connection in authentication is retried too
+            DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS, exclude_http_methods=[]),
+        ],
         dependencies=dependencies(),
         lifespan=[lifespan],
         state=State(
@@ -125,7 +132,8 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
             version=comments.__version__,
             description="Embeddable comment service for news sites. See docs/api.md.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[SelfHostedSwagger()],
+            openapi_router=openapi_router(),
         ),
         debug=settings.debug,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -109,7 +110,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None, upgrade
 
         key = _with_session(settings, lambda session: create_demo_if_empty(session, settings))
         if key:
-            click.echo(f"Created the demo site 'demo' with article '{DEMO_ARTICLE}'. Its site key (shown once): {key}")
+            path = write_secret(settings.home / DEMO_KEY_FILE, key)
+            click.echo(f"Created the demo site 'demo' with article '{DEMO_ARTICLE}'. Its site key is in {path}.")
     click.echo(f"Serving on http://{host}:{port} (demo article: http://{host}:{port}/demo)")
     workers = workers if workers is not None else settings.workers
     if workers < 1:
@@ -122,7 +124,23 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None, upgrade
         workers=workers,
         log_level="info",
         access_log=settings.access_log,
+        # X-Forwarded-For is judged by the app alone (netaddr.client_address, COMMENTS_TRUSTED_PROXIES);
+        # uvicorn's own handling would trust 127.0.0.1 and rewrite the client address before the app sees it.
+        proxy_headers=False,
     )
+
+
+DEMO_KEY_FILE = "demo-site-key"
+
+
+def write_secret(path: Path, value: str) -> Path:
+    """Write a secret readable by this user only (0600), never to stdout, where logs would keep it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        os.fchmod(file.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+        file.write(value + "\n")
+    return path.resolve()
 
 
 @cli.group()

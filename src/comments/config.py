@@ -60,8 +60,12 @@ class Settings:
     """At most this many hashes at once (each takes memory_cost of RAM)."""
 
     login_max_failures: int = 5
-    """Failed logins allowed per account (and 4x that per client address) in login_window_seconds."""
+    """Failed logins per (account, client address) before each further attempt from that address waits
+    (2 s, 4 s, 8 s, ...); 4x that per address over all accounts. The account itself is never locked."""
     login_window_seconds: int = 900
+    """Failures older than this are forgotten."""
+    login_max_delay_seconds: int = 900
+    """The longest wait between attempts from a throttled address."""
 
     toxicity_model: str = "bundled"
     """bundled | original | unbiased | multilingual | original-small | unbiased-small | path to a checkpoint."""

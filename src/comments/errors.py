@@ -1,16 +1,23 @@
 """Domain errors, and their one mapping to RFC 9457 problem details.
 
-Services raise these (no HTTP types in services); app.py registers `problem_details_map()`.
+Services raise these (no HTTP types in services); app.py registers `problem_response` for every exception.
 Each problem `type` is a relative URI under /problems/ (listed in docs/api.md).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError, NotFoundError, RepositoryError
+from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.plugins.problem_details import ProblemDetailsException
+
+from comments.requests import request_id
+from comments.retry import mark_for_retry
+
+log = logging.getLogger("comments.errors")
 
 
 class DomainError(Exception):
@@ -171,9 +178,33 @@ def problem_summary(exc: DomainError) -> dict[str, Any]:
     return {"status": exc.status_code, "type": _problem_type(exc.code), "detail": exc.detail}
 
 
-def problem_details_map() -> dict[type[Exception], Any]:
-    return {
-        DomainError: domain_to_problem,
-        RepositoryError: repository_to_problem,
-        HTTPException: http_to_problem,
-    }
+def to_problem(exc: Exception) -> ProblemDetailsException:
+    if isinstance(exc, ProblemDetailsException):
+        return exc
+    if isinstance(exc, DomainError):
+        return domain_to_problem(exc)
+    if isinstance(exc, RepositoryError):
+        return repository_to_problem(exc)
+    if isinstance(exc, HTTPException):
+        return http_to_problem(exc)
+    return ProblemDetailsException(
+        status_code=500,
+        type_=_problem_type("internal-error"),
+        title="Internal server error",
+        detail="Something went wrong on our side.",
+    )
+
+
+def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """The one exception handler (app.py registers it for Exception): every error as problem details with
+    the request's id; a 5xx is logged here, once, with its traceback (Litestar's own logging is off)."""
+    problem = to_problem(exc)
+    rid = request_id(request.scope)
+    if mark_for_retry(request.scope, exc):
+        pass  # retry.py runs the request again; this answer is dropped, so not an error yet
+    elif problem.status_code >= 500:
+        path, status = request.url.path, problem.status_code
+        log.error("%s %s failed with %s (request_id=%s)", request.method, path, status, rid, exc_info=exc)
+    extra = problem.extra if isinstance(problem.extra, dict) else {"extra": problem.extra} if problem.extra else {}
+    problem.extra = {**extra, "request_id": rid}
+    return problem.to_response(request)

@@ -33,6 +33,9 @@ class Profile(UUIDv7AuditBase):
     display_name: Mapped[str | None] = mapped_column(String(40), default=None)
     display_name_key: Mapped[str | None] = mapped_column(String(40), default=None, unique=True)
     """Case-folded display name: display names are unique across the service (so within every site)."""
+    display_name_skeleton: Mapped[str | None] = mapped_column(String(200), default=None, unique=True)
+    """UTS #39 skeleton of the display name (accounts.skeletons): no name may look like another's. Unique
+    across the service, as display names are (one profile serves every site)."""
     full_name: Mapped[str | None] = mapped_column(String(120), default=None)
     country: Mapped[str | None] = mapped_column(String(2), default=None)
     birth_year: Mapped[int | None] = mapped_column(default=None)

@@ -11,6 +11,9 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from comments.db.engine import request_session
 from comments.domain.accounts.services import CurrentUser, authenticate
 from comments.errors import Unauthenticated
+from comments.netaddr import client_address
+
+__all__ = ["BearerTokenMiddleware", "client_address", "requires_login"]
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
@@ -33,14 +36,3 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
 def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if not isinstance(connection.user, CurrentUser):
         raise Unauthenticated("Log in to do this.")
-
-
-def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The caller's address; X-Forwarded-For is believed only from configured proxies."""
-    peer = connection.client.host if connection.client else "unknown"
-    settings = connection.app.state.settings
-    if peer in settings.trusted_proxies:
-        forwarded = connection.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()[:64] or peer
-    return peer[:64]

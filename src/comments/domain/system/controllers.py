@@ -13,10 +13,11 @@ class Health(msgspec.Struct):
     status: str
 
 
-class Readiness(msgspec.Struct):
+class Readiness(msgspec.Struct, omit_defaults=True):
     status: str
-    database: str
-    model: str
+    """ready | not-ready: all an anonymous caller sees (the rest is for superadmins)."""
+    database: str | None = None
+    model: str | None = None
     """loading | ready | failed | disabled"""
     model_id: str | None = None
     model_error: str | None = None
@@ -32,9 +33,10 @@ class SystemController(Controller):
         """The process is up."""
         return Health(status="ok")
 
-    @get("/ready", operation_id="Ready", exclude_from_auth=True)
+    @get("/ready", operation_id="Ready")
     async def ready(self, db_session: DbSession, request: Request[Any, Any, Any]) -> Response[Readiness]:
-        """503 until the database answers and the toxicity model is loaded."""
+        """503 until the database answers and the toxicity model is loaded. Superadmins also see why, and the
+        model's counters; anyone else only the status."""
         try:
             await db_session.execute(text("SELECT 1"))
             database = "ok"
@@ -43,8 +45,12 @@ class SystemController(Controller):
         toxicity = request.app.state.toxicity
         model = toxicity.state if toxicity is not None else "disabled"
         ready = database == "ok" and model in {"ready", "disabled"}
+        status = "ready" if ready else "not-ready"
+        user = request.scope.get("user")
+        if not getattr(user, "is_superadmin", False):
+            return Response(Readiness(status=status), status_code=200 if ready else 503)
         body = Readiness(
-            status="ready" if ready else "not-ready",
+            status=status,
             database=database,
             model=model,
             model_id=getattr(toxicity, "model_id", None) if toxicity is not None else None,

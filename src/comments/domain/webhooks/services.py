@@ -21,6 +21,7 @@ from comments.domain.webhooks.outbox import PING, enqueue_event
 from comments.domain.webhooks.signing import new_secret
 from comments.domain.webhooks.targets import saved_url_problem
 from comments.errors import InvalidInput, NotFound
+from comments.netaddr import normalise_url
 from comments.pagination import keyset_page
 
 MAX_WEBHOOKS_PER_SITE = 10
@@ -38,7 +39,7 @@ def _check_url(url: str, *, allow_private_targets: bool) -> str:
             "Webhooks go to public addresses only.",
             errors=[{"pointer": "/url", "message": f"{problem} The operator can allow private targets."}],
         )
-    return url
+    return normalise_url(url)  # stored as parsers read it: an address in an odd spelling as the address
 
 
 def _view(hook: Webhook, *, secret: bool = False) -> s.Webhook:

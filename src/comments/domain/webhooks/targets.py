@@ -17,26 +17,30 @@ import socket
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from urllib.parse import urlsplit
 
+from comments.netaddr import embedded_ipv4, host_address, normalise_host
+
 SETTING = "COMMENTS_WEBHOOK_PRIVATE_TARGETS"
 
 
 def is_forbidden(address: IPv4Address | IPv6Address) -> bool:
-    """Not a public unicast address (an IPv4 address mapped into IPv6 is judged as IPv4)."""
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Not a public unicast address (an IPv4 address carried in IPv6, mapped, NAT64 or 6to4, is judged as
+    IPv4)."""
+    if isinstance(address, IPv6Address) and (v4 := embedded_ipv4(address)) is not None:
+        address = v4
     return not address.is_global or address.is_multicast
 
 
 def saved_url_problem(url: str) -> str | None:
-    """Why a URL may not be saved, judged from the URL alone (names are checked when sending)."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    """Why a URL may not be saved, judged from the URL alone (names are checked when sending). The host is
+    read as URL parsers and inet_aton read it, so no spelling of an address slips through."""
+    raw = urlsplit(url).hostname or ""
+    host = normalise_host(raw)
     if host == "localhost" or host.endswith(".localhost"):
         return f"'{host}' is this server itself."
-    try:
-        address = ip_address(host)
-    except ValueError:
+    address = host_address(raw)
+    if address is None:
         return None
-    return f"{host} is not a public address." if is_forbidden(address) else None
+    return f"{raw} ({address}) is not a public address." if is_forbidden(address) else None
 
 
 async def delivery_problem(url: str) -> str | None:

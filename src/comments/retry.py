@@ -1,0 +1,111 @@
+"""A request whose database work failed for a reason that says nothing about the request runs again
+instead of costing the client a 500:
+
+- its connection was cut under it (a PostgreSQL backend terminated or restarted, a proxy dropping
+  connections): once more, on a fresh connection. Idle pooled connections are checked before use
+  (`pool_pre_ping`); this covers the ones cut while in use;
+- SQLite said "database is locked": in WAL mode a transaction that read and then writes gets SQLITE_BUSY
+  at once, without waiting for busy_timeout, when another writer committed meanwhile. A few times, after
+  a short random pause.
+
+The failed attempt's transaction died with it (SQLite does not commit a busy COMMIT), so running the
+request again is safe, with one exception no server can close: a PostgreSQL connection lost during COMMIT
+leaves the outcome unknown. Posts with an Idempotency-Key are answered from their record then; a post
+without one could be stored twice in that window of microseconds (docs/deploy.md).
+
+The exception handler (errors.problem_response) marks such a failure in the scope instead of logging it
+as an error; this middleware drops that 500 before anything is sent and runs the request again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import sqlite3
+from typing import Any
+
+from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, get_aa_scope_state
+from sqlalchemy.exc import DBAPIError
+
+log = logging.getLogger("comments.db")
+
+_KEY = "comments_retry"
+_ATTEMPTS = "comments_retry_attempts"
+PENDING = "pending"
+LIMITS = {"lost": 1, "busy": 5}
+"""Retries per kind of failure."""
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not e for e in seen):
+        seen.append(current)
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return seen
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """A DBAPIError whose connection SQLAlchemy invalidated, anywhere in the exception's chain."""
+    return any(isinstance(e, DBAPIError) and e.connection_invalidated for e in _chain(exc))
+
+
+def sqlite_busy(exc: BaseException) -> bool:
+    return any(isinstance(e, sqlite3.OperationalError) and "database is locked" in str(e) for e in _chain(exc))
+
+
+def mark_for_retry(scope: Any, exc: BaseException) -> bool:
+    """Called by the exception handler: True when the request will run again (so: not an error yet)."""
+    if scope.get("type") != "http":
+        return False
+    kind = "lost" if connection_lost(exc) else "busy" if sqlite_busy(exc) else None
+    if kind is None:
+        return False
+    attempts = scope.setdefault(_ATTEMPTS, {})
+    if attempts.get(kind, 0) >= LIMITS[kind]:
+        return False
+    attempts[kind] = attempts.get(kind, 0) + 1
+    scope[_KEY] = PENDING
+    level = logging.WARNING if kind == "lost" else logging.INFO
+    log.log(level, "database %s during %s %s; running the request again", kind, scope["method"], scope["path"])
+    return True
+
+
+class RetryOnLostConnection:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def unless_retrying(message: Any) -> None:
+            if scope.get(_KEY) != PENDING:
+                await send(message)
+
+        while True:
+            try:
+                await self.app(scope, receive, unless_retrying)
+            except Exception as exc:  # raised before the route's own handler (authentication's query)
+                if not mark_for_retry(scope, exc):
+                    raise
+            if scope.get(_KEY) != PENDING:
+                return
+            scope[_KEY] = None
+            await _drop_session(scope)
+            if "busy" in scope[_ATTEMPTS]:
+                await asyncio.sleep(random.uniform(0.01, 0.05) * scope[_ATTEMPTS]["busy"])
+
+
+async def _drop_session(scope: Any) -> None:
+    """Close the request's session (its connection is gone) so the next attempt opens a new one."""
+    key = scope["app"].state.sqlalchemy_config.session_scope_key
+    session = get_aa_scope_state(scope, key)
+    if session is not None:
+        delete_aa_scope_state(scope, key)
+        try:
+            await session.close()
+        except Exception:  # the connection is already gone; closing is only tidying up
+            log.debug("closing the lost session failed", exc_info=True)

@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from comments.app import create_app
-from comments.domain.sites.services import SiteService
+from comments.domain.comments.reads import ThreadReads
 from tests.integration.test_errors import assert_problem
 from tests.support import cast_of
 
@@ -191,7 +191,7 @@ async def test_an_unhandled_error_is_logged_once_with_the_request_id(api, monkey
     async def explode(*_args, **_kwargs):
         raise RuntimeError("the database caught fire")
 
-    monkeypatch.setattr(SiteService, "site_and_article", explode)
+    monkeypatch.setattr(ThreadReads, "article_ref", explode)
     with caplog.at_level(logging.INFO):
         r = await api.client.get(api.comments_url())
     body = assert_problem(r, 500)
@@ -376,7 +376,7 @@ async def test_a_request_whose_connection_was_lost_runs_again(api, monkeypatch, 
 
     from sqlalchemy.exc import DBAPIError, OperationalError
 
-    real = SiteService.site_and_article
+    real = ThreadReads.article_ref
     calls = []
 
     async def flaky(self, *args, **kwargs):
@@ -387,7 +387,7 @@ async def test_a_request_whose_connection_was_lost_runs_again(api, monkeypatch, 
             raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
         return await real(self, *args, **kwargs)
 
-    monkeypatch.setattr(SiteService, "site_and_article", flaky)
+    monkeypatch.setattr(ThreadReads, "article_ref", flaky)
     with caplog.at_level(logging.INFO):
         r = await api.client.get(api.comments_url())
     assert r.status_code == 200, r.text
@@ -401,7 +401,7 @@ async def test_a_connection_lost_twice_is_a_500_logged_once(api, monkeypatch, ca
     async def dead(self, *args, **kwargs):
         raise DBAPIError("SELECT 1", {}, ConnectionResetError("terminated"), connection_invalidated=True)
 
-    monkeypatch.setattr(SiteService, "site_and_article", dead)
+    monkeypatch.setattr(ThreadReads, "article_ref", dead)
     with caplog.at_level(logging.INFO):
         r = await api.client.get(api.comments_url())
     body = assert_problem(r, 500)

@@ -66,9 +66,7 @@ class StatementOfReasons(UUIDv7AuditBase):
     comment_id: Mapped[UUID | None] = mapped_column(ForeignKey("comment.id"), default=None)
     notice_id: Mapped[UUID | None] = mapped_column(ForeignKey("dsa_notice.id"), default=None)
     sanction_id: Mapped[UUID | None] = mapped_column(ForeignKey("sanction.id"), default=None)
-    notifier_suspension_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("dsa_notifier_suspension.id"), default=None
-    )
+    notifier_suspension_id: Mapped[UUID | None] = mapped_column(ForeignKey("dsa_notifier_suspension.id"), default=None)
     decision: Mapped[str] = mapped_column(String(32))
     """removal | restriction | suspension | ban | notice_suspension"""
     scope: Mapped[str] = mapped_column(String(500))

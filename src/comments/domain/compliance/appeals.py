@@ -27,10 +27,11 @@ from comments.domain.audit import record
 from comments.domain.compliance import messages
 from comments.domain.compliance import schemas as s
 from comments.domain.compliance.access import is_staff, site_for
+from comments.domain.compliance.errors import AlreadyAppealed, AlreadyDecided, AppealTooLate, OwnAppeal, SameDecider
 from comments.domain.compliance.statements import appeal_deadline
 from comments.domain.compliance.views import aware, statement_view, utcnow
 from comments.domain.moderation.decisions import apply_decision
-from comments.errors import Conflict, Forbidden, InvalidInput, NotFound
+from comments.errors import InvalidInput, NotFound
 
 CONTENT_DECISIONS = ("removal", "restriction")
 
@@ -115,9 +116,9 @@ class AppealService(SQLAlchemyAsyncRepositoryService[Appeal]):
         statement = await self._appealable(data, user)
         now = utcnow()
         if now >= appeal_deadline(aware(statement.created_at)):
-            raise Conflict("The six months to appeal this decision have passed.", code="appeal-too-late")
+            raise AppealTooLate("The six months to appeal this decision have passed.")
         if await self.session.scalar(select(Appeal.id).where(Appeal.statement_id == statement.id)) is not None:
-            raise Conflict("You already appealed this decision.", code="already-appealed")
+            raise AlreadyAppealed("You already appealed this decision.")
         appeal = Appeal(
             site_id=statement.site_id,
             statement_id=statement.id,
@@ -159,6 +160,7 @@ class AppealService(SQLAlchemyAsyncRepositoryService[Appeal]):
                 .join(Site, Site.id == Appeal.site_id)
                 .outerjoin(Comment, Comment.id == StatementOfReasons.comment_id)
                 .where(Appeal.id == appeal_id)
+                .execution_options(populate_existing=True)  # the decision was an UPDATE statement
             )
         ).one()
         now = utcnow()
@@ -192,13 +194,11 @@ class AppealService(SQLAlchemyAsyncRepositoryService[Appeal]):
             raise NotFound("There is no such appeal.")
         appeal, statement, site = found
         if statement.decided_by == user.id:
-            raise Forbidden(
-                "You took the decision under appeal: another moderator must review it.", code="same-decider"
-            )
+            raise SameDecider("You took the decision under appeal: another moderator must review it.")
         if appeal.appellant_id == user.id:
-            raise Forbidden("You cannot decide your own appeal.", code="own-appeal")
+            raise OwnAppeal("You cannot decide your own appeal.")
         if appeal.status != "open":
-            raise Conflict("This appeal was already decided.", code="appeal-decided")
+            raise AlreadyDecided("This appeal was already decided.")
         now = utcnow()
         explanation = data.explanation.strip()
         changed = await self.session.execute(
@@ -215,7 +215,7 @@ class AppealService(SQLAlchemyAsyncRepositoryService[Appeal]):
             .execution_options(synchronize_session=False)
         )
         if changed.rowcount != 1:  # another moderator decided it first
-            raise Conflict("This appeal was already decided.", code="appeal-decided")
+            raise AlreadyDecided("This appeal was already decided.")
         restored = await self._reverse(statement, site, user, explanation, now) if data.outcome == "reversed" else None
         record(
             self.session,

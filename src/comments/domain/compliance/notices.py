@@ -28,10 +28,11 @@ from comments.domain.compliance import messages
 from comments.domain.compliance import schemas as s
 from comments.domain.compliance.access import is_staff, site_for
 from comments.domain.compliance.categories import CATEGORIES
+from comments.domain.compliance.errors import AlreadyDecided, NotFrequent, NotifierSuspended
 from comments.domain.compliance.statements import CONTEXT_KEY, NoticeContext
 from comments.domain.compliance.views import aware, utcnow
 from comments.domain.moderation.decisions import apply_decision
-from comments.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from comments.errors import InvalidInput, NotFound, RateLimited
 
 NOTICE_LIMITS: Final = ((timedelta(hours=1), 5), (timedelta(days=1), 20))
 """Notices per sender address: enough for a real notifier, too few to flood the moderators."""
@@ -177,10 +178,9 @@ class NoticeService(SQLAlchemyAsyncRepositoryService[Notice]):
             )
         )
         if until is not None:
-            raise Forbidden(
+            raise NotifierSuspended(
                 f"Notices from you are not processed on this site until {aware(until).isoformat()}: "
                 "several of your notices were manifestly unfounded.",
-                code="notifier-suspended",
             )
 
     async def _check_rate(self, hashed: str, now: datetime) -> None:
@@ -276,7 +276,7 @@ class NoticeService(SQLAlchemyAsyncRepositoryService[Notice]):
         _check_decision(data)
         notice, comment, site = await self._for_moderator(notice_id, user)
         if notice.status != "open":
-            raise Conflict("This notice was already decided.", code="notice-decided")
+            raise AlreadyDecided("This notice was already decided.")
         now = utcnow()
         context = NoticeContext(
             notice_id=notice.id,
@@ -392,10 +392,9 @@ class NoticeService(SQLAlchemyAsyncRepositoryService[Notice]):
         now = utcnow()
         unfounded = await self._unfounded(notice, now)
         if unfounded < MISUSE_MINIMUM:
-            raise Conflict(
+            raise NotFrequent(
                 f"This notifier sent {unfounded} manifestly unfounded notices in the last 12 months; "
                 f"a suspension needs at least {MISUSE_MINIMUM}.",
-                code="not-frequent",
             )
         until = now + timedelta(days=data.days)
         row = NotifierSuspension(

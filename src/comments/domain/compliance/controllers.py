@@ -197,7 +197,7 @@ class TransparencyController(Controller):
         )
 
 
-DSA_CONTROLLERS = [
+API_CONTROLLERS = [
     NoticeController,
     NoticeTabController,
     NoticeDecisionController,

@@ -1,0 +1,95 @@
+"""The DSA pages in the browser: the notice form for a notifier without an account, reached from the
+widget's "Report illegal content", and the author reading the statement of reasons on their own comment and
+appealing from the widget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ADMIN_EMAIL, Service, auth, screenshot
+
+
+def test_a_reader_without_an_account_sends_a_notice(context: Any, service: Service) -> None:
+    article = "dsa-notice-story"
+    author = service.reader("dsa-author@example.com", "Dsa Author")
+    comment = service.post(author, "The mayor took bribes, everyone knows it.", article=article)
+    assert comment["status"] == "published"
+
+    page = context.new_page()
+    page.goto(service.widget_url(article))
+    item = page.locator(f"#c-{comment['id']}")
+    link = item.get_by_role("link", name="Report illegal content")
+    expect(link).to_be_visible()
+    with context.expect_page() as opened:
+        link.click()
+    form_page = opened.value
+    form_page.wait_for_load_state()
+    expect(form_page.get_by_role("heading", name="Report illegal content")).to_be_visible()
+    expect(form_page.get_by_label("Comment id")).to_have_value(comment["id"])
+    form_page.get_by_label("What kind of illegal content is it?").select_option("defamation")
+    form_page.get_by_label("Why is it illegal?").fill("It accuses the mayor of a crime without any evidence.")
+    form_page.get_by_label("Which law does it break?").fill("Defamation (§186 StGB)")
+    form_page.get_by_label("Your email address (optional)").fill("notifier@example.org")
+    form_page.get_by_role("button", name="Send notice").click()
+    expect(form_page.get_by_role("alert")).to_contain_text("accurate and complete")
+    form_page.get_by_label("I am convinced in good faith").check()
+    form_page.get_by_role("button", name="Send notice").click()
+    expect(form_page.get_by_role("status")).to_contain_text("We received your notice")
+    screenshot(form_page, "dsa-notice.png", full_page=True)
+
+    admin = service.login(ADMIN_EMAIL)
+    notices = service.http.get("/api/v1/sites/demo/moderation/notices", headers=auth(admin)).json()["items"]
+    [notice] = [n for n in notices if n["comment"]["id"] == comment["id"]]
+    assert notice["category"] == "defamation"
+    assert notice["reporter_email"] == "notifier@example.org"
+    assert notice["reporter_id"] is None
+
+
+def test_the_author_reads_the_statement_of_reasons_and_appeals(page: Any, service: Service) -> None:
+    article = "dsa-appeal-story"
+    author = service.reader("dsa-appellant@example.com", "Dsa Appellant")
+    held = service.post(author, "You are an idiot, mayor.", article=article)
+    assert held["status"] == "held"
+    admin = service.login(ADMIN_EMAIL)
+    rejected = service.http.post(
+        f"/api/v1/moderation/comments/{held['id']}/decision",
+        json={"action": "reject", "version": held["comment"]["version"], "reason_code": "abusive"},
+        headers=auth(admin),
+    )
+    assert rejected.status_code == 200, rejected.text
+
+    page.goto(service.widget_url(article))
+    page.evaluate(f"localStorage.setItem('comments:reader-token', '{author}')")
+    page.reload()
+    item = page.locator(f"#c-{held['id']}")
+    item.get_by_role("button", name="Why? Statement of reasons").click()
+    statement = item.get_by_role("region", name="Statement of reasons")
+    expect(statement).to_be_focused()
+    expect(statement.locator(".cw-automated-detection")).to_have_text("Yes")
+    expect(statement.locator(".cw-automated-decision")).to_have_text("No")
+    expect(statement).to_contain_text("abusive")
+    expect(statement).to_contain_text("out-of-court")
+    statement.get_by_role("button", name="Send appeal").click()
+    expect(statement.get_by_text("Say why.")).to_be_visible()
+    statement.get_by_label("Why should we change the decision?").fill("It was aimed at his policy, not him.")
+    statement.get_by_role("button", name="Send appeal").click()
+    expect(statement.locator(".cw-appeal-status")).to_contain_text("Your appeal was received")
+    screenshot(page, "dsa-appeal.png", full_page=True)
+
+    # A second person reverses it (the admin took the decision and may not); the widget shows it again.
+    second = service.reader("dsa-second@example.com", "Dsa Second")
+    second_id = service.http.get("/api/v1/me", headers=auth(second)).json()["user"]["id"]
+    granted = service.http.put(
+        f"/api/v1/sites/demo/members/{second_id}", json={"role": "moderator"}, headers=auth(admin)
+    )
+    assert granted.status_code in (200, 201), granted.text
+    appeals = service.http.get("/api/v1/sites/demo/moderation/appeals", headers=auth(second)).json()["items"]
+    [appeal] = [a for a in appeals if a["statement"]["comment_id"] == held["id"]]
+    url = f"/api/v1/moderation/appeals/{appeal['id']}/decision"
+    body = {"outcome": "reversed", "explanation": "Criticism of a politician."}
+    assert service.http.post(url, json=body, headers=auth(admin)).status_code == 403
+    assert service.http.post(url, json=body, headers=auth(second)).status_code == 200
+    page.reload()
+    expect(page.locator(f"#c-{held['id']}")).to_have_attribute("data-status", "published")

@@ -8,17 +8,27 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_EMAIL, Service, auth, screenshot
+from tests.browser.conftest import ADMIN_EMAIL, PUBLISHER_SITE, Publishers, Service, auth, screenshot
+
+SITE = PUBLISHER_SITE
 
 
-def test_a_reader_without_an_account_sends_a_notice(context: Any, service: Service) -> None:
-    article = "dsa-notice-story"
-    author = service.reader("dsa-author@example.com", "Dsa Author")
-    comment = service.post(author, "The mayor took bribes, everyone knows it.", article=article)
+def article(service: Service, publishers: Publishers, name: str) -> str:
+    response = service.http.put(
+        f"/api/v1/sites/{SITE}/articles/{name}", json={"url": f"{publishers.allowed.origin}/{name}"}
+    )
+    assert response.status_code in {200, 201}, response.text
+    return name
+
+
+def test_a_reader_without_an_account_sends_a_notice(context: Any, service: Service, publishers: Publishers) -> None:
+    name = article(service, publishers, "dsa-notice-story")
+    author = service.reader("dsa-author@example.com", "Dsa Author", site=SITE)
+    comment = service.post(author, "The mayor took bribes, everyone knows it.", site=SITE, article=name)
     assert comment["status"] == "published"
 
     page = context.new_page()
-    page.goto(service.widget_url(article))
+    page.goto(service.widget_url(name, site=SITE))
     item = page.locator(f"#c-{comment['id']}")
     link = item.get_by_role("link", name="Report illegal content")
     expect(link).to_be_visible()
@@ -40,27 +50,29 @@ def test_a_reader_without_an_account_sends_a_notice(context: Any, service: Servi
     screenshot(form_page, "dsa-notice.png", full_page=True)
 
     admin = service.login(ADMIN_EMAIL)
-    notices = service.http.get("/api/v1/sites/demo/moderation/notices", headers=auth(admin)).json()["items"]
+    notices = service.http.get(f"/api/v1/sites/{SITE}/moderation/notices", headers=auth(admin)).json()["items"]
     [notice] = [n for n in notices if n["comment"]["id"] == comment["id"]]
     assert notice["category"] == "defamation"
     assert notice["reporter_email"] == "notifier@example.org"
     assert notice["reporter_id"] is None
 
 
-def test_the_author_reads_the_statement_of_reasons_and_appeals(page: Any, service: Service) -> None:
-    article = "dsa-appeal-story"
-    author = service.reader("dsa-appellant@example.com", "Dsa Appellant")
-    held = service.post(author, "You are an idiot, mayor.", article=article)
+def test_the_author_reads_the_statement_of_reasons_and_appeals(
+    page: Any, service: Service, publishers: Publishers
+) -> None:
+    name = article(service, publishers, "dsa-appeal-story")
+    author = service.reader("dsa-appellant@example.com", "Dsa Appellant", site=SITE)
+    held = service.post(author, "You are an idiot, mayor.", site=SITE, article=name)
     assert held["status"] == "held"
     admin = service.login(ADMIN_EMAIL)
     rejected = service.http.post(
         f"/api/v1/moderation/comments/{held['id']}/decision",
-        json={"action": "reject", "version": held["comment"]["version"], "reason_code": "abusive"},
+        json={"action": "reject", "version": 1, "reason_code": "abusive"},
         headers=auth(admin),
     )
     assert rejected.status_code == 200, rejected.text
 
-    page.goto(service.widget_url(article))
+    page.goto(service.widget_url(name, site=SITE))
     page.evaluate(f"localStorage.setItem('comments:reader-token', '{author}')")
     page.reload()
     item = page.locator(f"#c-{held['id']}")
@@ -79,13 +91,13 @@ def test_the_author_reads_the_statement_of_reasons_and_appeals(page: Any, servic
     screenshot(page, "dsa-appeal.png", full_page=True)
 
     # A second person reverses it (the admin took the decision and may not); the widget shows it again.
-    second = service.reader("dsa-second@example.com", "Dsa Second")
+    second = service.reader("dsa-second@example.com", "Dsa Second", site=SITE)
     second_id = service.http.get("/api/v1/me", headers=auth(second)).json()["user"]["id"]
     granted = service.http.put(
-        f"/api/v1/sites/demo/members/{second_id}", json={"role": "moderator"}, headers=auth(admin)
+        f"/api/v1/sites/{SITE}/members/{second_id}", json={"role": "moderator"}, headers=auth(admin)
     )
     assert granted.status_code in (200, 201), granted.text
-    appeals = service.http.get("/api/v1/sites/demo/moderation/appeals", headers=auth(second)).json()["items"]
+    appeals = service.http.get(f"/api/v1/sites/{SITE}/moderation/appeals", headers=auth(second)).json()["items"]
     [appeal] = [a for a in appeals if a["statement"]["comment_id"] == held["id"]]
     url = f"/api/v1/moderation/appeals/{appeal['id']}/decision"
     body = {"outcome": "reversed", "explanation": "Criticism of a politician."}

@@ -96,7 +96,7 @@ REMOVED = "The comment is removed from the site for everyone but you."
 def _automatic_facts(codes: list[str], labels: list[str]) -> str:
     parts = []
     if labels:
-        parts.append(f"Our automatic toxicity check scored the comment as likely {', '.join(labels)}.")
+        parts.append(f"Our automatic toxicity check flagged the comment ({', '.join(labels)}).")
     rule_codes = [c for c in codes if c != "toxicity"]
     if "classifier_unavailable" in rule_codes:
         parts.append("Our automatic check could not score the comment, so it waits for a moderator.")

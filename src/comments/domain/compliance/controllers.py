@@ -20,6 +20,7 @@ from comments.domain.sites.guards import requires_site_admin, requires_site_mode
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Offset = Annotated[int, QueryParameter(ge=0, le=100_000)]
 TabStatus = Annotated[Literal["open", "decided", "all"], QueryParameter()]
+Moment = Annotated[datetime | None, QueryParameter()]
 
 
 def _start_of_year() -> datetime:
@@ -126,7 +127,7 @@ class StatementController(Controller):
         statements_service: Statements,
         request: Request[CurrentUser, Any, Any],
         site: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        comment_id: UUID | None = None,
+        comment_id: Annotated[UUID | None, QueryParameter()] = None,
     ) -> s.StatementList:
         """The statements of reasons addressed to you, newest first."""
         return await statements_service.mine(request.user, site, comment_id)
@@ -166,8 +167,8 @@ class TransparencyController(Controller):
         site: FromPath[str],
         transparency_service: Transparency,
         request: Request[CurrentUser, Any, Any],
-        start: datetime | None = None,
-        end: datetime | None = None,
+        start: Moment = None,
+        end: Moment = None,
         format: Annotated[Literal["json", "csv"], QueryParameter()] = "json",
     ) -> Response[Any]:
         """Figures for the period [start, end) (default: this year so far), as JSON or CSV."""
@@ -188,8 +189,8 @@ class TransparencyController(Controller):
         site: FromPath[str],
         transparency_service: Transparency,
         request: Request[CurrentUser, Any, Any],
-        start: datetime | None = None,
-        end: datetime | None = None,
+        start: Moment = None,
+        end: Moment = None,
     ) -> dict[str, Any]:
         """The period's statements in the EU Transparency Database's format (docs/dsa.md)."""
         return await transparency_service.export(

@@ -35,3 +35,10 @@ class NoticePageController(Controller):
             headers=page_headers(cache="no-cache"),
             media_type="text/html",
         )
+
+    @get("/moderate/dsa", sync_to_thread=False)
+    def dsa_tabs(self) -> Template:
+        """The moderators' notices and appeals tabs (ListNotices, DecideNotice, ListAppeals, DecideAppeal)."""
+        return Template(
+            template_name="dsa.html", context={}, headers=page_headers(cache="no-store"), media_type="text/html"
+        )

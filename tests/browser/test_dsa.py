@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_EMAIL, PUBLISHER_SITE, Publishers, Service, auth, screenshot
+from tests.browser.conftest import ADMIN_EMAIL, PASSWORD, PUBLISHER_SITE, Publishers, Service, auth, screenshot
 
 SITE = PUBLISHER_SITE
 
@@ -105,3 +105,31 @@ def test_the_author_reads_the_statement_of_reasons_and_appeals(
     assert service.http.post(url, json=body, headers=auth(second)).status_code == 200
     page.reload()
     expect(page.locator(f"#c-{held['id']}")).to_have_attribute("data-status", "published")
+
+
+def test_a_moderator_decides_a_notice_in_the_notices_tab(page: Any, service: Service, publishers: Publishers) -> None:
+    name = article(service, publishers, "dsa-tab-story")
+    author = service.reader("dsa-tab-author@example.com", "Dsa Tab Author", site=SITE)
+    comment = service.post(author, "An opinion about the council budget.", site=SITE, article=name)
+    notice = {
+        "comment_id": comment["id"],
+        "category": "other_illegal",
+        "explanation": "I do not like it.",
+        "legal_ground": "None that I know",
+        "bona_fide": True,
+    }
+    assert service.http.post("/api/v1/notices", json=notice).status_code == 201
+
+    page.goto(f"{service.url}/moderate/dsa?site={SITE}")
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    item = page.locator(".dsa-notice").filter(has_text="An opinion about the council budget.")
+    expect(item).to_contain_text("Other illegal content")
+    item.get_by_label("Decision").select_option("keep")
+    item.get_by_label("Ground").select_option("not_illegal")
+    item.get_by_label("Explanation (sent to the notifier and the author)").fill("An opinion, lawful.")
+    item.get_by_role("button", name="Decide").click()
+    expect(page.get_by_text("Decided. The notifier and the author are told.")).to_be_visible()
+    page.get_by_role("tab", name="Appeals").click()
+    expect(page.get_by_role("tab", name="Appeals")).to_have_attribute("aria-selected", "true")

@@ -116,6 +116,9 @@ async def test_held_by_the_model_rejected_by_a_moderator_appealed_and_reversed(a
 
     actions = [e.action for e in await audit_actions(api.settings, comment_id=UUID(comment_id))]
     assert actions == ["comment.held", "comment.rejected", "appeal.received", "comment.approved", "appeal.decided"]
+    issued = [m for m in await messages(api) if m.kind == "statement.issued"]
+    assert [m.statement_id for m in issued] == [UUID(hold["id"]), UUID(removal["id"])]
+    assert {m.to_user_id for m in issued} == {people["author_id"]}
     told = [m for m in await messages(api) if m.kind == "appeal.decided"]
     assert len(told) == 1
     assert told[0].to_user_id == people["author_id"]

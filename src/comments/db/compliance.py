@@ -9,8 +9,9 @@ from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from comments.db.audit import AuditEntry
 from comments.db.base import UUIDv7AuditBase
 
 
@@ -87,6 +88,9 @@ class StatementOfReasons(UUIDv7AuditBase):
     content_date: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
+    audit_entry: Mapped[AuditEntry | None] = relationship(lazy="noload")
+    """Only so that a flush inserts the entry before its statement (both are new in the same flush)."""
+
 
 class Appeal(UUIDv7AuditBase):
     """A complaint against a statement's decision (Art. 20): one per statement, decided by a person."""
@@ -144,3 +148,6 @@ class ComplianceMessage(UUIDv7AuditBase):
     notice_id: Mapped[UUID | None] = mapped_column(ForeignKey("dsa_notice.id"), default=None)
     statement_id: Mapped[UUID | None] = mapped_column(ForeignKey("dsa_statement.id"), default=None)
     appeal_id: Mapped[UUID | None] = mapped_column(ForeignKey("dsa_appeal.id"), default=None)
+
+    statement: Mapped[StatementOfReasons | None] = relationship(lazy="noload")
+    """Only so that a flush inserts the statement before its message."""

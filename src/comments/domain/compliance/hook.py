@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from uuid_utils.compat import uuid7
 
 from comments.db import AuditEntry, Comment, StatementOfReasons
+from comments.domain.compliance import messages
 from comments.domain.compliance.statements import (
     CONTEXT_KEY,
+    DECISION_WORDS,
     STATEMENT_ACTIONS,
     AuditFacts,
     NoticeContext,
@@ -81,8 +83,27 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         if entry.id is None:
             entry.id = uuid7()  # the statement points at its entry, both inserted in this flush
         row = statement_row(draft, entry.site_id, entry.id)
+        row.id = uuid7()
+        row.audit_entry = entry
         if draft.comment_id is not None:
             with session.no_autoflush:  # the comment is in the identity map: no query
                 comment = session.get(Comment, draft.comment_id)
             row.content_date = comment.created_at if comment is not None else None
         session.add(row)
+        _message(session, row)
+
+
+def _message(session: Session, row: StatementOfReasons) -> None:
+    """Art. 17(1): the recipient is told, at the latest when the restriction is imposed."""
+    message = messages.send(
+        session,  # type: ignore[arg-type]  - send only adds a row: the flush's sync session will do
+        site_id=row.site_id,
+        kind="statement.issued",
+        to_user_id=row.user_id,
+        to_email=row.recipient_email if row.user_id is None else None,
+        statement_id=row.id,
+        subject="Why we " + DECISION_WORDS[row.decision],
+        body=f"{row.scope}\n{row.facts}\nYou may appeal within six months. Statement of reasons: {row.id}.",
+    )
+    if message is not None:
+        message.statement = row

@@ -428,17 +428,6 @@ class NoticeService(SQLAlchemyAsyncRepositoryService[Notice]):
         statement_id = await self.session.scalar(
             select(StatementOfReasons.id).where(StatementOfReasons.audit_entry_id == entry.id)
         )
-        messages.send(
-            self.session,
-            site_id=site.id,
-            kind="notifier.suspended",
-            to_user_id=notice.reporter_id,
-            to_email=notice.reporter_email,
-            statement_id=statement_id,
-            subject="Your notices are suspended",
-            body=f"Until {until.isoformat()} we will not process notices from you on {site.name}: "
-            f"{unfounded} of your notices in the last 12 months were manifestly unfounded. {row.reason}",
-        )
         await self.session.commit()
         return s.NotifierSuspension(
             id=row.id,

@@ -133,3 +133,33 @@ def test_a_moderator_decides_a_notice_in_the_notices_tab(page: Any, service: Ser
     expect(page.get_by_text("Decided. The notifier and the author are told.")).to_be_visible()
     page.get_by_role("tab", name="Appeals").click()
     expect(page.get_by_role("tab", name="Appeals")).to_have_attribute("aria-selected", "true")
+
+
+def test_a_suspended_reader_appeals_the_suspension_from_the_widget(
+    page: Any, service: Service, publishers: Publishers
+) -> None:
+    name = article(service, publishers, "dsa-sanction-story")
+    reader = service.reader("dsa-suspended@example.com", "Dsa Suspended", site=SITE)
+    reader_id = service.http.get("/api/v1/me", headers=auth(reader)).json()["user"]["id"]
+    admin = service.login(ADMIN_EMAIL)
+    suspended = service.http.post(
+        f"/api/v1/sites/{SITE}/users/{reader_id}/sanctions",
+        json={"kind": "suspend", "reason": "Repeated insults.", "duration_hours": 24},
+        headers=auth(admin),
+    )
+    assert suspended.status_code == 201, suspended.text
+
+    page.goto(service.widget_url(name, site=SITE))
+    page.evaluate(f"localStorage.setItem('comments:reader-token', '{reader}')")
+    page.reload()
+    notice = page.locator(".cw-sanctioned")
+    expect(notice).to_contain_text("You are suspended")
+    notice.get_by_role("button", name="Statement of reasons and appeal").click()
+    statement = notice.get_by_role("region", name="Statement of reasons")
+    expect(statement).to_contain_text("suspended your account")
+    expect(statement.locator(".cw-automated-decision")).to_have_text("No")
+    statement.get_by_label("Why should we change the decision?").fill("I have apologised.")
+    statement.get_by_role("button", name="Send appeal").click()
+    expect(statement.locator(".cw-appeal-status")).to_contain_text("Your appeal was received")
+    appeals = service.http.get(f"/api/v1/sites/{SITE}/moderation/appeals", headers=auth(admin)).json()["items"]
+    assert any(a["statement"]["sanction_id"] == suspended.json()["id"] for a in appeals)

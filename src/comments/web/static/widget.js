@@ -175,7 +175,8 @@ async function loadSanctions() {
     const detail = ban
       ? `You are banned from commenting on ${cfg.siteName}.`
       : `You are suspended from commenting on ${cfg.siteName} until ${new Date(suspension.until).toLocaleString()}.`;
-    state.block = { kind: "sanctioned", problem: { detail, reason: (ban || suspension).reason } };
+    const sanction = ban || suspension;
+    state.block = { kind: "sanctioned", problem: { detail, reason: sanction.reason, sanction_id: sanction.id } };
   } else if (warning) {
     state.block = { kind: "warning", problem: { reason: warning.reason, sanction_id: warning.id } };
   } else {
@@ -521,12 +522,30 @@ function readProfileValue(name, f) {
 }
 
 function sanctionNotice(problem) {
+  const slot = h("div", { class: "cw-slot" });
   return h(
     "div",
     { class: "cw-notice cw-sanctioned", role: "alert" },
     h("p", {}, h("strong", {}, problem.detail || "You cannot comment on this site right now.")),
     problem.reason ? h("p", {}, "Reason: ", problem.reason) : null,
+    problem.sanction_id
+      ? action("Statement of reasons and appeal", () => openSanctionStatement(problem.sanction_id, slot))
+      : null,
+    slot,
   );
+}
+
+async function openSanctionStatement(sanctionId, slot) {
+  let list;
+  try {
+    list = await api.get("/api/v1/me/statements", { site: cfg.site });
+  } catch (e) {
+    fill(slot, h("p", { role: "status" }, retryText(e)));
+    return;
+  }
+  const s = list.items.find((x) => x.sanction_id === sanctionId);
+  if (!s) fill(slot, h("p", { class: "cw-muted", role: "status" }, "There is no statement of reasons for this."));
+  else showStatement(s, { statement_id: s.id }, slot);
 }
 
 function warningPanel(problem) {
@@ -1068,6 +1087,10 @@ async function openStatement(c, slot) {
     fill(slot, h("p", { class: "cw-muted", role: "status" }, "There is no statement of reasons for this comment."));
     return;
   }
+  showStatement(s, { comment_id: c.id }, slot);
+}
+
+function showStatement(s, target, slot) {
   const ground = s.ground === "law" ? `The law: ${s.legal_reference}` : `Our terms: ${s.terms_rule || "guidelines"}`;
   const row = (term, value, cls) => [h("dt", {}, term), h("dd", cls ? { class: cls } : {}, value)];
   const panel = h(
@@ -1089,7 +1112,7 @@ async function openStatement(c, slot) {
         `You may appeal until ${formatDate(s.redress.appeal.deadline)}. ${s.redress.out_of_court} ${s.redress.courts}`,
       ),
     ),
-    appealPart(c, s),
+    appealPart(s, target),
   );
   fill(slot, panel);
   panel.focus();
@@ -1097,7 +1120,8 @@ async function openStatement(c, slot) {
 
 const OUTCOMES = { upheld: "We kept our decision.", reversed: "We reversed our decision." };
 
-function appealPart(c, s) {
+/** `target`: {comment_id} (the latest decision on the comment) or {statement_id} (a sanction's). */
+function appealPart(s, target) {
   if (s.appeal) {
     const text =
       s.appeal.status === "open"
@@ -1107,7 +1131,7 @@ function appealPart(c, s) {
   }
   if (!s.redress.appeal.available) return null;
   const reason = field(
-    `a-${c.id}-explanation`,
+    `a-${s.id}-explanation`,
     "Why should we change the decision?",
     h("textarea", { rows: "3", maxlength: "5000" }),
   );
@@ -1121,7 +1145,7 @@ function appealPart(c, s) {
     if (!explanation) return reason.input.focus();
     send.disabled = true;
     try {
-      await api.post("/api/v1/appeals", { comment_id: c.id, explanation });
+      await api.post("/api/v1/appeals", { ...target, explanation });
       form.replaceWith(
         h(
           "p",

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from comments.db import Comment, ComplianceMessage, StatementOfReasons
-from tests.moderation_support import audit_actions, comment_row, db_run, decide, seed_comment, staff, user_id
-from tests.support import Api
+from tests.support import Api, audit_actions, comment_row, db_run, decide, seed_comment, staff, user_id
 
 NOTICE = {
     "category": "illegal_hate_speech",

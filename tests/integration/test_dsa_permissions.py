@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from comments.db import Appeal, AuditEntry, ComplianceMessage, Notice, Site, StatementOfReasons
-from tests.moderation_support import create_site, db_run, decide, seed_comment, staff, user_id
-from tests.support import Api
+from tests.support import Api, create_site, db_run, decide, seed_comment, staff, user_id
 
 ROLES = (
     "anonymous",

@@ -7,11 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from comments.clock import utcnow
 from comments.db import (
     Appeal,
     Comment,
@@ -22,6 +20,7 @@ from comments.db import (
     Site,
     StatementOfReasons,
 )
+from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
 from comments.domain.compliance import messages
@@ -29,22 +28,15 @@ from comments.domain.compliance import schemas as s
 from comments.domain.compliance.access import is_staff, site_for
 from comments.domain.compliance.errors import AlreadyAppealed, AlreadyDecided, AppealTooLate, OwnAppeal, SameDecider
 from comments.domain.compliance.statements import appeal_deadline
-from comments.domain.compliance.views import aware, statement_view, utcnow
+from comments.domain.compliance.views import aware, statement_view
 from comments.domain.moderation.decisions import apply_decision
 from comments.errors import InvalidInput, NotFound
 
 CONTENT_DECISIONS = ("removal", "restriction")
 
 
-class StatementService(SQLAlchemyAsyncRepositoryService[StatementOfReasons]):
-    class Repo(SQLAlchemyAsyncRepository[StatementOfReasons]):
-        model_type = StatementOfReasons
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+class StatementService(Service[StatementOfReasons]):
+    model_type = StatementOfReasons
 
     async def get_statement(self, statement_id: UUID, user: CurrentUser) -> s.StatementOfReasons:
         found = (
@@ -58,7 +50,7 @@ class StatementService(SQLAlchemyAsyncRepositoryService[StatementOfReasons]):
         if found is None:
             raise NotFound("There is no such statement of reasons.")
         row, slug, appeal = found
-        if row.user_id != user.id and not await is_staff(self.session, user, row.site_id):
+        if row.user_id != user.id and not is_staff(user, row.site_id):
             raise NotFound("There is no such statement of reasons.")
         return statement_view(row, slug, appeal, utcnow())
 
@@ -82,15 +74,8 @@ class StatementService(SQLAlchemyAsyncRepositoryService[StatementOfReasons]):
         return s.StatementList(items=[statement_view(r, slug_, a, now) for r, slug_, a in rows])
 
 
-class AppealService(SQLAlchemyAsyncRepositoryService[Appeal]):
-    class Repo(SQLAlchemyAsyncRepository[Appeal]):
-        model_type = Appeal
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+class AppealService(Service[Appeal]):
+    model_type = Appeal
 
     # the recipient of a statement
 
@@ -190,7 +175,7 @@ class AppealService(SQLAlchemyAsyncRepositoryService[Appeal]):
                 .where(Appeal.id == appeal_id)
             )
         ).one_or_none()
-        if found is None or not await is_staff(self.session, user, found[2].id):
+        if found is None or not is_staff(user, found[2].id):
             raise NotFound("There is no such appeal.")
         appeal, statement, site = found
         if statement.decided_by == user.id:

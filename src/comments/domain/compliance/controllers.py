@@ -8,14 +8,16 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
+from comments.deps import PathId, Slug
 from comments.domain.accounts.auth import client_address, requires_login
+from comments.domain.accounts.deps import Me
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.compliance import schemas as s
 from comments.domain.compliance.deps import Appeals, Notices, Statements, Transparency
 from comments.domain.compliance.report import report_csv
-from comments.domain.sites.guards import requires_site_admin, requires_site_moderator
+from comments.domain.sites.roles import requires_site_admin, requires_site_moderator
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Offset = Annotated[int, QueryParameter(ge=0, le=100_000)]
@@ -41,9 +43,13 @@ class NoticeController(Controller):
 
     @post("/", operation_id="SubmitNotice")
     async def submit_notice(
-        self, data: JSONBody[s.NoticeCreate], notices_service: Notices, request: Request[Any, Any, Any]
+        self,
+        data: JSONBody[s.NoticeCreate],
+        notices_service: Notices,
+        request: Request[Any, Any, Any],
     ) -> s.NoticeReceipt:
         """Notify a comment as illegal. `bona_fide` must be true (422 otherwise). Rate-limited per address."""
+        # Open to anonymous callers: `current_user` (Me) is for logged-in routes only.
         user = request.user if isinstance(request.user, CurrentUser) else None
         return await notices_service.submit(data, user, client_address(request))
 
@@ -58,28 +64,28 @@ class NoticeTabController(Controller):
     @get("/notices", operation_id="ListNotices")
     async def list_notices(
         self,
-        site: FromPath[str],
+        site: Slug,
         notices_service: Notices,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
         status: TabStatus = "open",
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> s.NoticeList:
         """Notices of the site (open ones oldest first), with the time since receipt."""
-        return await notices_service.list_notices(site, request.user, status, limit, offset)
+        return await notices_service.list_notices(site, current_user, status, limit, offset)
 
     @get("/appeals", operation_id="ListAppeals")
     async def list_appeals(
         self,
-        site: FromPath[str],
+        site: Slug,
         appeals_service: Appeals,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
         status: TabStatus = "open",
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> s.AppealList:
         """Appeals against the site's decisions (open ones oldest first)."""
-        return await appeals_service.list_appeals(site, request.user, status, limit, offset)
+        return await appeals_service.list_appeals(site, current_user, status, limit, offset)
 
 
 class NoticeDecisionController(Controller):
@@ -90,24 +96,24 @@ class NoticeDecisionController(Controller):
     @post("/decision", operation_id="DecideNotice", status_code=200)
     async def decide_notice(
         self,
-        notice_id: FromPath[UUID],
+        notice_id: PathId,
         data: JSONBody[s.NoticeDecisionCreate],
         notices_service: Notices,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
     ) -> s.Notice:
         """Remove, restrict or keep the comment; the notifier is told, the author gets a statement of reasons."""
-        return await notices_service.decide(notice_id, data, request.user)
+        return await notices_service.decide(notice_id, data, current_user)
 
     @post("/suspend-notifier", operation_id="SuspendNotifier", status_code=201)
     async def suspend_notifier(
         self,
-        notice_id: FromPath[UUID],
+        notice_id: PathId,
         data: JSONBody[s.NotifierSuspensionCreate],
         notices_service: Notices,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
     ) -> s.NotifierSuspension:
         """Art. 23: stop processing notices from this notice's sender, if they often sent unfounded ones."""
-        return await notices_service.suspend_notifier(notice_id, data, request.user)
+        return await notices_service.suspend_notifier(notice_id, data, current_user)
 
 
 class StatementController(Controller):
@@ -116,21 +122,21 @@ class StatementController(Controller):
 
     @get("/api/v1/statements/{statement_id:uuid}", operation_id="GetStatementOfReasons")
     async def get_statement(
-        self, statement_id: FromPath[UUID], statements_service: Statements, request: Request[CurrentUser, Any, Any]
+        self, statement_id: PathId, statements_service: Statements, current_user: Me
     ) -> s.StatementOfReasons:
         """A statement of reasons, for its recipient and the site's staff."""
-        return await statements_service.get_statement(statement_id, request.user)
+        return await statements_service.get_statement(statement_id, current_user)
 
     @get("/api/v1/me/statements", operation_id="ListMyStatements")
     async def list_my_statements(
         self,
         statements_service: Statements,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
         site: Annotated[str | None, QueryParameter(max_length=64)] = None,
         comment_id: Annotated[UUID | None, QueryParameter()] = None,
     ) -> s.StatementList:
         """The statements of reasons addressed to you, newest first."""
-        return await statements_service.mine(request.user, site, comment_id)
+        return await statements_service.mine(current_user, site, comment_id)
 
 
 class AppealController(Controller):
@@ -139,21 +145,21 @@ class AppealController(Controller):
 
     @post("/api/v1/appeals", operation_id="AppealDecision")
     async def appeal_decision(
-        self, data: JSONBody[s.AppealCreate], appeals_service: Appeals, request: Request[CurrentUser, Any, Any]
+        self, data: JSONBody[s.AppealCreate], appeals_service: Appeals, current_user: Me
     ) -> s.Appeal:
         """Appeal the latest decision on your comment (comment_id) or a statement's decision (statement_id)."""
-        return await appeals_service.appeal(data, request.user)
+        return await appeals_service.appeal(data, current_user)
 
     @post("/api/v1/moderation/appeals/{appeal_id:uuid}/decision", operation_id="DecideAppeal", status_code=200)
     async def decide_appeal(
         self,
-        appeal_id: FromPath[UUID],
+        appeal_id: PathId,
         data: JSONBody[s.AppealDecisionCreate],
         appeals_service: Appeals,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
     ) -> s.Appeal:
         """Uphold or reverse; someone other than the original decider (403 otherwise)."""
-        return await appeals_service.decide(appeal_id, data, request.user)
+        return await appeals_service.decide(appeal_id, data, current_user)
 
 
 class TransparencyController(Controller):
@@ -164,16 +170,16 @@ class TransparencyController(Controller):
     @get("/transparency-report", operation_id="TransparencyReport")
     async def transparency_report(
         self,
-        site: FromPath[str],
+        site: Slug,
         transparency_service: Transparency,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
         start: Moment = None,
         end: Moment = None,
         format: Annotated[Literal["json", "csv"], QueryParameter()] = "json",
     ) -> Response[Any]:
         """Figures for the period [start, end) (default: this year so far), as JSON or CSV."""
         report = await transparency_service.report(
-            site, request.user, _aware(start, _start_of_year()), _aware(end, datetime.now(UTC))
+            site, current_user, _aware(start, _start_of_year()), _aware(end, datetime.now(UTC))
         )
         if format == "csv":
             return Response(
@@ -186,15 +192,15 @@ class TransparencyController(Controller):
     @get("/statements-of-reasons/export", operation_id="ExportStatementsOfReasons")
     async def export_statements(
         self,
-        site: FromPath[str],
+        site: Slug,
         transparency_service: Transparency,
-        request: Request[CurrentUser, Any, Any],
+        current_user: Me,
         start: Moment = None,
         end: Moment = None,
     ) -> dict[str, Any]:
         """The period's statements in the EU Transparency Database's format (docs/dsa.md)."""
         return await transparency_service.export(
-            site, request.user, _aware(start, _start_of_year()), _aware(end, datetime.now(UTC))
+            site, current_user, _aware(start, _start_of_year()), _aware(end, datetime.now(UTC))
         )
 
 

@@ -8,11 +8,9 @@ from datetime import datetime, timedelta
 from typing import Final
 from uuid import UUID
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import ColumnElement, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from comments.clock import utcnow
 from comments.db import (
     Comment,
     CommentStatus,
@@ -22,6 +20,7 @@ from comments.db import (
     Site,
     StatementOfReasons,
 )
+from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
 from comments.domain.compliance import messages
@@ -30,7 +29,7 @@ from comments.domain.compliance.access import is_staff, site_for
 from comments.domain.compliance.categories import CATEGORIES
 from comments.domain.compliance.errors import AlreadyDecided, NotFrequent, NotifierSuspended
 from comments.domain.compliance.statements import CONTEXT_KEY, NoticeContext
-from comments.domain.compliance.views import aware, utcnow
+from comments.domain.compliance.views import aware
 from comments.domain.moderation.decisions import apply_decision
 from comments.errors import InvalidInput, NotFound, RateLimited
 
@@ -92,15 +91,8 @@ def _check_decision(data: s.NoticeDecisionCreate) -> None:
         raise InvalidInput("The decision is not complete.", errors=errors)
 
 
-class NoticeService(SQLAlchemyAsyncRepositoryService[Notice]):
-    class Repo(SQLAlchemyAsyncRepository[Notice]):
-        model_type = Notice
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+class NoticeService(Service[Notice]):
+    model_type = Notice
 
     # notifiers
 
@@ -268,7 +260,7 @@ class NoticeService(SQLAlchemyAsyncRepositoryService[Notice]):
                 .where(Notice.id == notice_id)
             )
         ).one_or_none()
-        if found is None or not await is_staff(self.session, user, found[2].id):
+        if found is None or not is_staff(user, found[2].id):
             raise NotFound("There is no such notice.")
         return found[0], found[1], found[2]
 

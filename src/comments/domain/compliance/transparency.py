@@ -6,17 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from comments.clock import utcnow
 from comments.db import Appeal, AuditEntry, Notice, Role, Site, StatementOfReasons
+from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.compliance.access import site_for
 from comments.domain.compliance.eu_export import EXPORTED_DECISIONS, ExportRow, to_transparency_db
 from comments.domain.compliance.report import AppealRow, NoticeRow, ReviewRow, StatementRow, build_report
-from comments.domain.compliance.views import utcnow
 from comments.errors import InvalidInput
 
 NOT_RULES = {"toxicity", "classifier_unavailable"}
@@ -41,15 +39,8 @@ def review_of(entry: AuditEntry) -> ReviewRow:
     )
 
 
-class TransparencyService(SQLAlchemyAsyncRepositoryService[StatementOfReasons]):
-    class Repo(SQLAlchemyAsyncRepository[StatementOfReasons]):
-        model_type = StatementOfReasons
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session
+class TransparencyService(Service[StatementOfReasons]):
+    model_type = StatementOfReasons
 
     async def report(self, slug: str, user: CurrentUser, start: datetime, end: datetime) -> dict[str, Any]:
         check_period(start, end)

@@ -15,10 +15,6 @@ from comments.domain.compliance.statements import (
 )
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 

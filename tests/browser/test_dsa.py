@@ -30,7 +30,7 @@ def test_a_reader_without_an_account_sends_a_notice(context: Any, service: Servi
     page = context.new_page()
     page.goto(service.widget_url(name, site=SITE))
     item = page.locator(f"#c-{comment['id']}")
-    link = item.get_by_role("link", name="Report illegal content")
+    link = item.get_by_role("button", name="Report illegal content")
     expect(link).to_be_visible()
     with context.expect_page() as opened:
         link.click()

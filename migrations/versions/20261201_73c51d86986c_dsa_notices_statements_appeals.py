@@ -2,7 +2,7 @@
 suspensions (Art. 23), messages to authors and notifiers
 
 Revision ID: 73c51d86986c
-Revises: a7c3e19f4b2d
+Revises: 6c073b63007d
 Create Date: 2026-12-01 09:18:31.515751
 """
 
@@ -18,7 +18,7 @@ sa.JsonB = JsonB
 sa.ORA_JSONB = ORA_JSONB
 
 revision = "73c51d86986c"
-down_revision = "a7c3e19f4b2d"
+down_revision = "6c073b63007d"
 branch_labels = None
 depends_on = None
 

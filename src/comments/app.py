@@ -20,6 +20,7 @@ from comments.apidocs import SelfHostedSwagger, openapi_router
 from comments.config import Settings
 from comments.db.engine import sqlalchemy_config
 from comments.db.probe import VersionProbe
+from comments.domain import compliance
 from comments.domain.accounts import deps as accounts_deps
 from comments.domain.accounts.auth import BearerTokenMiddleware
 from comments.domain.accounts.controllers import AuthController, MeController
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
     settings = settings or Settings.from_env()
     db = sqlalchemy_config(settings)
     scorer = toxicity if toxicity is not None else _toxicity_runner(settings)
+    compliance.install()  # statements of reasons from the audit entries of decisions
     webhooks = WebhookWorker(db.get_session, allow_private_targets=settings.webhook_private_targets)
     redact_keys_in_access_log()  # Perspective clients send their key in the URL
     probe = VersionProbe.for_settings(settings)
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
             MySanctionController,
             MemberController,
             WebhookController,
+            *compliance.DSA_CONTROLLERS,
             WebController,
             PerspectiveController,
             static_files_router(),
@@ -142,7 +145,8 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
 def dependencies() -> dict[str, Any]:
     """Every package's providers (each package keeps its own in its deps.py)."""
     packages = (deps, accounts_deps, sites_deps, audit_deps, comments_deps, rules_admin_deps, moderation_deps)
-    return {name: provider for module in (*packages, webhooks_deps) for name, provider in module.dependencies().items()}
+    modules = (*packages, webhooks_deps, compliance)
+    return {name: provider for module in modules for name, provider in module.dependencies().items()}
 
 
 def _toxicity_runner(settings: Settings) -> Any:

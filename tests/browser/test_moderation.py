@@ -116,7 +116,7 @@ def test_reader_sees_reports_warnings_suspensions_and_closed_threads(
 
     # Report a comment with a reason.
     other = widget.locator(".cw-comment").filter(has_text="someone may dislike")
-    other.get_by_role("button", name="Report").click()
+    other.get_by_role("button", name="Report", exact=True).click()
     other.get_by_role("button", name="Send report").click()
     expect(other.get_by_text("Choose a reason.")).to_be_visible()
     other.get_by_label("Why are you reporting this comment?").select_option("abusive")

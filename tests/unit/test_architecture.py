@@ -17,6 +17,7 @@ LAYERS = [
     {"moderation", "rules_admin"},
     {"webhooks", "perspective"},
     {"web", "system"},
+    {"compliance"},
 ]
 """Lowest first: a package may import packages of lower layers only (and top-level leaf modules)."""
 COMPOSITION = {"app", "cli", "__main__"}

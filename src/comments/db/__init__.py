@@ -5,20 +5,25 @@ from comments.db.accounts import LoginFailure, Profile, RulesAcceptance, Session
 from comments.db.audit import AuditEntry
 from comments.db.base import metadata
 from comments.db.comments import Comment, CommentStatus, IdempotencyRecord
+from comments.db.compliance import Appeal, ComplianceMessage, Notice, NotifierSuspension, StatementOfReasons
 from comments.db.moderation import Claim, DeliveryStatus, Report, Webhook, WebhookDelivery
 from comments.db.perspective import PerspectiveFeedback, PerspectiveKey
 from comments.db.sites import Article, Membership, Role, Sanction, SanctionKind, Site
 
 __all__ = (
+    "Appeal",
     "Article",
     "AuditEntry",
     "Claim",
     "Comment",
     "CommentStatus",
+    "ComplianceMessage",
     "DeliveryStatus",
     "IdempotencyRecord",
     "LoginFailure",
     "Membership",
+    "Notice",
+    "NotifierSuspension",
     "PerspectiveFeedback",
     "PerspectiveKey",
     "Profile",
@@ -29,6 +34,7 @@ __all__ = (
     "SanctionKind",
     "SessionToken",
     "Site",
+    "StatementOfReasons",
     "User",
     "Webhook",
     "WebhookDelivery",

@@ -3,7 +3,19 @@
 //
 // Every piece of user text (comment bodies, names, reasons, guidelines) is put in the page as text.
 
-import { Api, ApiError, TokenStore, enc, field, fill, h, randomKey, setFieldError, timeEl } from "./lib.js";
+import {
+  Api,
+  ApiError,
+  TokenStore,
+  enc,
+  field,
+  fill,
+  formatDate,
+  h,
+  randomKey,
+  setFieldError,
+  timeEl,
+} from "./lib.js";
 
 const app = document.getElementById("app");
 const cfg = { ...app.dataset }; // site, siteName, article, url, title, parentOrigin, accent, sort, countries
@@ -163,7 +175,8 @@ async function loadSanctions() {
     const detail = ban
       ? `You are banned from commenting on ${cfg.siteName}.`
       : `You are suspended from commenting on ${cfg.siteName} until ${new Date(suspension.until).toLocaleString()}.`;
-    state.block = { kind: "sanctioned", problem: { detail, reason: (ban || suspension).reason } };
+    const sanction = ban || suspension;
+    state.block = { kind: "sanctioned", problem: { detail, reason: sanction.reason, sanction_id: sanction.id } };
   } else if (warning) {
     state.block = { kind: "warning", problem: { reason: warning.reason, sanction_id: warning.id } };
   } else {
@@ -509,12 +522,30 @@ function readProfileValue(name, f) {
 }
 
 function sanctionNotice(problem) {
+  const slot = h("div", { class: "cw-slot" });
   return h(
     "div",
     { class: "cw-notice cw-sanctioned", role: "alert" },
     h("p", {}, h("strong", {}, problem.detail || "You cannot comment on this site right now.")),
     problem.reason ? h("p", {}, "Reason: ", problem.reason) : null,
+    problem.sanction_id
+      ? action("Statement of reasons and appeal", () => openSanctionStatement(problem.sanction_id, slot))
+      : null,
+    slot,
   );
+}
+
+async function openSanctionStatement(sanctionId, slot) {
+  let list;
+  try {
+    list = await api.get("/api/v1/me/statements", { site: cfg.site });
+  } catch (e) {
+    fill(slot, h("p", { role: "status" }, retryText(e)));
+    return;
+  }
+  const s = list.items.find((x) => x.sanction_id === sanctionId);
+  if (!s) fill(slot, h("p", { class: "cw-muted", role: "status" }, "There is no statement of reasons for this."));
+  else showStatement(s, { statement_id: s.id }, slot);
 }
 
 function warningPanel(problem) {
@@ -854,6 +885,15 @@ function actions(c, root, slot) {
   }
   if (c.is_own) buttons.push(action("Delete", () => openDelete(c, root, slot)));
   if (!c.is_own && c.status === "published") buttons.push(action("Report", () => openReport(c, slot)));
+  if (c.is_own && (c.status === "held" || c.status === "rejected")) {
+    buttons.push(action("Why? Statement of reasons", () => openStatement(c, slot)));
+  }
+  if (!c.is_own && c.status === "published") {
+    // Art. 16 DSA: a notice of illegal content, open to anyone (no account needed), on its own page. A button,
+    // not a link: the thread holds no anchors at all, so a stray one in a comment would stand out (test_xss).
+    const notice = `/notice?site=${enc(cfg.site)}&comment=${enc(c.id)}`;
+    buttons.push(action("Report illegal content", () => window.open(notice, "_blank", "noopener")));
+  }
   if (!buttons.length) return null;
   const name = c.author ? c.author.display_name || "a reader" : "a reader";
   return h("div", { class: "cw-actions", role: "group", "aria-label": `Actions for the comment by ${name}` }, buttons);
@@ -1030,6 +1070,95 @@ function openReport(c, slot) {
   });
   fill(slot, form);
   reason.input.focus();
+}
+
+/** The statement of reasons for the author's own held or rejected comment (Art. 17 DSA), and the appeal. */
+async function openStatement(c, slot) {
+  let list;
+  try {
+    list = await api.get("/api/v1/me/statements", { site: cfg.site, comment_id: c.id });
+  } catch (e) {
+    fill(slot, h("p", { role: "status" }, retryText(e)));
+    return;
+  }
+  const s = list.items[0];
+  if (!s) {
+    fill(slot, h("p", { class: "cw-muted", role: "status" }, "There is no statement of reasons for this comment."));
+    return;
+  }
+  showStatement(s, { comment_id: c.id }, slot);
+}
+
+function showStatement(s, target, slot) {
+  const ground = s.ground === "law" ? `The law: ${s.legal_reference}` : `Our terms: ${s.terms_rule || "guidelines"}`;
+  const row = (term, value, cls) => [h("dt", {}, term), h("dd", cls ? { class: cls } : {}, value)];
+  const panel = h(
+    "section",
+    { class: "cw-statement", "aria-label": "Statement of reasons", tabindex: "-1" },
+    h("h3", { class: "cw-statement__title" }, "Statement of reasons"),
+    h("p", { class: "cw-statement__summary" }, s.summary),
+    h(
+      "dl",
+      {},
+      row("What we did", s.scope),
+      row("Facts", s.facts),
+      row("Ground", ground),
+      s.explanation ? row("Moderator's explanation", s.explanation) : null,
+      row("Detected by automated means", s.automated_detection ? "Yes" : "No", "cw-automated-detection"),
+      row("Decided by automated means", s.automated_decision ? "Yes" : "No", "cw-automated-decision"),
+      row(
+        "Your options",
+        `You may appeal until ${formatDate(s.redress.appeal.deadline)}. ${s.redress.out_of_court} ${s.redress.courts}`,
+      ),
+    ),
+    appealPart(s, target),
+  );
+  fill(slot, panel);
+  panel.focus();
+}
+
+const OUTCOMES = { upheld: "We kept our decision.", reversed: "We reversed our decision." };
+
+/** `target`: {comment_id} (the latest decision on the comment) or {statement_id} (a sanction's). */
+function appealPart(s, target) {
+  if (s.appeal) {
+    const text =
+      s.appeal.status === "open"
+        ? "Your appeal was received. A moderator other than the one who decided will review it."
+        : `${OUTCOMES[s.appeal.outcome]} ${s.appeal.decision_explanation || ""}`;
+    return h("p", { class: "cw-appeal-status", role: "status" }, text);
+  }
+  if (!s.redress.appeal.available) return null;
+  const reason = field(
+    `a-${s.id}-explanation`,
+    "Why should we change the decision?",
+    h("textarea", { rows: "3", maxlength: "5000" }),
+  );
+  const status = h("p", { role: "status" });
+  const send = h("button", { type: "submit", class: "cw-button cw-primary" }, "Send appeal");
+  const form = h("form", { class: "cw-appeal", novalidate: true }, reason.row, send, status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const explanation = reason.input.value.trim();
+    setFieldError(reason, explanation ? null : "Say why.");
+    if (!explanation) return reason.input.focus();
+    send.disabled = true;
+    try {
+      await api.post("/api/v1/appeals", { ...target, explanation });
+      form.replaceWith(
+        h(
+          "p",
+          { class: "cw-appeal-status", role: "status" },
+          "Your appeal was received. A moderator other than the one who decided will review it.",
+        ),
+      );
+      say("Your appeal was received.");
+    } catch (e) {
+      send.disabled = false;
+      status.textContent = e.status === 409 ? e.message : retryText(e);
+    }
+  });
+  return form;
 }
 
 /** All replies under a top-level comment (the thread shows the first 20), nested by parent. */

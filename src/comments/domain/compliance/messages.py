@@ -1,0 +1,47 @@
+"""Messages to authors and notifiers: the notice's receipt and decision, the appeal's outcome, a notifier's
+suspension. THE ONE PLACE TO SWITCH TO MAIL: until the accounts issue's mail component (domain/mail) is in
+main, `send` keeps each message in the `dsa_message` table and the log; then it should enqueue the mail
+there instead (same arguments), in the same transaction."""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from comments.db import ComplianceMessage
+
+log = logging.getLogger("comments.compliance.messages")
+
+
+def send(
+    session: AsyncSession,
+    *,
+    site_id: UUID,
+    kind: str,
+    subject: str,
+    body: str,
+    to_user_id: UUID | None = None,
+    to_email: str | None = None,
+    notice_id: UUID | None = None,
+    statement_id: UUID | None = None,
+    appeal_id: UUID | None = None,
+) -> ComplianceMessage | None:
+    """Queue a message in the caller's transaction; None when there is nobody to send it to."""
+    if to_user_id is None and not to_email:
+        return None
+    message = ComplianceMessage(
+        site_id=site_id,
+        kind=kind,
+        subject=subject,
+        body=body,
+        to_user_id=to_user_id,
+        to_email=to_email,
+        notice_id=notice_id,
+        statement_id=statement_id,
+        appeal_id=appeal_id,
+    )
+    session.add(message)
+    log.info("dsa message %s to %s: %s", kind, to_email or to_user_id, subject)
+    return message

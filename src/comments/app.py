@@ -23,9 +23,11 @@ from comments.domain.accounts import deps as accounts_deps
 from comments.domain.accounts.auth import BearerTokenMiddleware
 from comments.domain.accounts.controllers import AuthController, MeController
 from comments.domain.accounts.passwords import Passwords
+from comments.domain.accounts.retention import RetentionJob
 from comments.domain.audit import deps as audit_deps
 from comments.domain.comments import deps as comments_deps
 from comments.domain.comments.controllers import CommentController, ReportController, ThreadController
+from comments.domain.mail import MailWorker, SmtpSender
 from comments.domain.moderation import deps as moderation_deps
 from comments.domain.moderation.controllers import (
     ModeratedCommentController,
@@ -55,15 +57,22 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
     scorer = toxicity if toxicity is not None else _toxicity_runner(settings)
     webhooks = WebhookWorker(db.get_session, allow_private_targets=settings.webhook_private_targets)
     redact_keys_in_access_log()  # Perspective clients send their key in the URL
+    sender = SmtpSender(settings) if settings.smtp_enabled else None
+    mail = MailWorker(db.get_session, sender, mail_from=settings.mail_from)
+    retention = RetentionJob(db.get_session, settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         if scorer is not None and hasattr(scorer, "start"):
             scorer.start()  # loads the model in its own thread; /ready says when it is done
         webhooks.start()  # sends the webhook outbox in the background
+        mail.start()  # and the mail outbox
+        retention.start()  # purges old client addresses hourly
         try:
             yield
         finally:
+            await retention.stop()
+            await mail.stop()
             await webhooks.stop()
             if scorer is not None and hasattr(scorer, "stop"):
                 await scorer.stop()
@@ -108,6 +117,7 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
                 "toxicity": scorer,
                 "webhooks": webhooks,
                 "metric_sources": [metrics_text],  # /metrics asks each for its lines
+                "mail": mail,
             }
         ),
         request_max_body_size=settings.max_request_body_bytes,

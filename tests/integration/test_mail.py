@@ -136,7 +136,7 @@ async def test_without_smtp_mails_go_to_the_log_and_mail_list_shows_them(setting
     await db_run(settings, work)
     config = sqlalchemy_config(settings)
     worker = MailWorker(config.get_session, None)
-    with caplog.at_level("WARNING"):
+    with caplog.at_level("INFO"):
         assert await worker.run_once() == 1
     await config.get_engine().dispose()
     assert "ada@example.com" in caplog.text

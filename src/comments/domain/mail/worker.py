@@ -134,7 +134,7 @@ class MailWorker:
     async def _deliver(self, mail: MailMessage) -> str | None:
         """None when sent (or logged); otherwise the error."""
         if self.sender is None:
-            log.warning(
+            log.info(
                 "mail (no SMTP configured) to=%s subject=%r template=%s\n%s",
                 mail.to_address,
                 mail.subject,

@@ -73,7 +73,8 @@ async def test_deleting_keeps_comments_as_deleted_account_by_default(api):
     thread = await api.thread()
     [kept] = [c for c in thread["items"] if c["id"] == posted["id"]]
     assert kept["body"] == "Something I said once."
-    assert kept["author"]["display_name"] is None  # shown as "deleted account"
+    assert kept["author"]["display_name"] is None
+    assert kept["author"]["deleted_account"] is True  # shown as "deleted account"
     assert "Reader One" not in str(thread)
 
     user = await db_run(api.settings, lambda s: s.get(User, cast.ids["reader"]))

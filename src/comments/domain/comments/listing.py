@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -27,12 +27,24 @@ Sort = Literal["newest", "oldest"]
 BY_TIME = (Comment.created_at, Comment.id)
 
 
+def _author(author_id: UUID, display_name: str | None) -> s.Author:
+    if display_name == DELETED_AUTHOR:
+        return s.Author(id=author_id, display_name=None, deleted_account=True)
+    return s.Author(id=author_id, display_name=display_name)
+
+
 def shown_reasons(reasons: list[Reason]) -> list[Reason]:
     """What the author is told. Once a moderator approved the comment, that alone: the reason it was held
     no longer applies. A rejection or a report keeps the earlier reasons beside it."""
     if reasons and reasons[-1].code == MODERATOR_APPROVED:
         return reasons[-1:]
     return reasons
+
+
+DELETED_AUTHOR = "@deleted"
+"""Stands for the name of an author who deleted their account ('@' is never in a display name)."""
+# Every account has a profile row until it is deleted: no row means "deleted account".
+AUTHOR_NAME = case((Profile.id.is_(None), literal(DELETED_AUTHOR)), else_=Profile.display_name)
 
 
 def present(
@@ -52,7 +64,7 @@ def present(
         article=article_external_id,
         parent_id=comment.parent_id,
         depth=comment.depth,
-        author=None if removed else s.Author(id=comment.author_id, display_name=display_name),
+        author=None if removed else _author(comment.author_id, display_name),
         body=None if removed else comment.body,
         status=str(comment.status),  # type: ignore[arg-type]
         created_at=comment.created_at,
@@ -96,7 +108,7 @@ class ThreadReader:
         limit = max(1, min(limit, MAX_PAGE))
         newest = sort == "newest"
         query = (
-            select(Comment, Profile.display_name)
+            select(Comment, AUTHOR_NAME)
             .outerjoin(Profile, Profile.user_id == Comment.author_id)
             .where(Comment.article_id == article.id, Comment.parent_id.is_(None), _visible_to(viewer_id))
         )
@@ -120,7 +132,7 @@ class ThreadReader:
         """Every reply under a top-level comment, oldest first, flat (each says its parent_id)."""
         limit = max(1, min(limit, MAX_PAGE))
         query = (
-            select(Comment, Profile.display_name)
+            select(Comment, AUTHOR_NAME)
             .outerjoin(Profile, Profile.user_id == Comment.author_id)
             .where(Comment.root_id == root.id, _visible_to(viewer_id))
         )
@@ -146,7 +158,7 @@ class ThreadReader:
         )
         rows = (
             await self.session.execute(
-                select(Comment, Profile.display_name)
+                select(Comment, AUTHOR_NAME)
                 .join(ranked, ranked.c.id == Comment.id)
                 .outerjoin(Profile, Profile.user_id == Comment.author_id)
                 .where(ranked.c.n <= REPLIES_PER_ROOT)

@@ -118,7 +118,7 @@ def test_widget_escapes_its_parameters(client: TestClient[Litestar]) -> None:
     assert 'data-sort="newest"' in response.text
 
 
-@pytest.mark.parametrize("path", ["/demo", "/moderate", "/admin", "/sites/demo/guidelines"])
+@pytest.mark.parametrize("path", ["/demo", "/moderate", "/admin", "/sites/demo/guidelines", "/account?site=demo"])
 def test_pages_cannot_be_framed_and_run_only_files(client: TestClient[Litestar], path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200

@@ -1,4 +1,5 @@
-"""accounts
+"""accounts: mail outbox, one-time account tokens, reset throttle, SSO identities and site keys, session use,
+email verification and deletion marks
 
 Revision ID: bee663035eea
 Revises: 96893b6e3e26

@@ -1,6 +1,6 @@
-"""Purging stored client addresses and networks (failed logins, reset requests, sessions) and mails after
-`address_retention_days`. A periodic job in each process runs it (several processes may: it only
-deletes and clears what is old)."""
+"""Purging stored client addresses and networks (failed logins, reset requests, sessions), mails and
+idempotency records after `address_retention_days`. A periodic job in each process runs it (several
+processes may: it only deletes and clears what is old). docs/privacy.md lists what is kept how long."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.config import Settings
-from comments.db import AccountToken, LoginFailure, MailMessage, ResetRequest, SessionToken
+from comments.db import AccountToken, IdempotencyRecord, LoginFailure, MailMessage, ResetRequest, SessionToken
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600.0
@@ -32,6 +32,8 @@ async def purge_personal_data(session: AsyncSession, settings: Settings, now: da
         "reset_requests": delete(ResetRequest).where(ResetRequest.created_at < cutoff),
         "account_tokens": delete(AccountToken).where(AccountToken.expires_at < cutoff),
         "mails": delete(MailMessage).where(MailMessage.created_at < cutoff),
+        # A retry with the same Idempotency-Key comes within seconds; a month-old answer is only a copy.
+        "idempotency_records": delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff),
         # Ended sessions go; a live one unused for the period keeps working but forgets where it was used.
         "ended_sessions": delete(SessionToken).where(
             or_(SessionToken.expires_at < now, SessionToken.revoked_at.is_not(None)), last_used < cutoff

@@ -213,3 +213,41 @@ async def test_a_site_can_require_a_verified_email_to_comment(api):
     verify = rows[0].text_body.split("#verify=")[1].split()[0]
     assert (await api.client.post("/api/v1/auth/verify-email", json={"token": verify})).status_code == 200
     assert (await api.post(token, "Let me in, please.")).status_code == 201
+
+
+async def test_changing_the_email_sends_a_verification_to_the_new_address(mailed):
+    api, inbox = mailed
+    token = await _register(api, "old@example.com")
+    [first] = await inbox.wait_for("old@example.com")
+    old_link = link_token(first, "verify")
+    await api.register("taken@example.com")
+    url = "/api/v1/me/email?site=demo"
+    wrong = await api.client.post(
+        url, json={"email": "new@example.com", "password": "nope nope"}, headers=api.auth(token)
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["pointer"] == "/password"
+    taken = await api.client.post(
+        url, json={"email": "Taken@example.com", "password": PASSWORD}, headers=api.auth(token)
+    )
+    assert taken.status_code == 409
+    bad = await api.client.post(url, json={"email": "nope", "password": PASSWORD}, headers=api.auth(token))
+    assert bad.status_code == 422
+    r = await api.client.post(url, json={"email": "New@example.com", "password": PASSWORD}, headers=api.auth(token))
+    assert r.status_code == 200, r.text
+    assert r.json()["email"] == "new@example.com"
+    assert r.json()["email_verified"] is False
+
+    [notice] = [m for m in await inbox.wait_for("old@example.com", count=2) if "changed" in m["Subject"]]
+    assert "new@example.com" in notice.get_body(("plain",)).get_content()
+    [mail] = await inbox.wait_for("new@example.com")
+    # The link mailed to the old address does not confirm the new one.
+    stale = await api.client.post("/api/v1/auth/verify-email", json={"token": old_link})
+    assert stale.status_code == 400
+    assert (
+        await api.client.post("/api/v1/auth/verify-email", json={"token": link_token(mail, "verify")})
+    ).status_code == 200
+    me = (await api.client.get("/api/v1/me", headers=api.auth(token))).json()
+    assert me["user"]["email"] == "new@example.com"
+    assert me["user"]["email_verified"] is True
+    assert (await _login(api, "new@example.com")).status_code == 200

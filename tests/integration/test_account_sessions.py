@@ -138,6 +138,7 @@ async def test_a_bad_session_id_is_4xx(api):
 OWN_ROUTES = [
     ("POST", "/api/v1/me/password", {"current_password": "wrong wrong wrong", "new_password": NEW}, 422),
     ("GET", "/api/v1/me/sessions", None, 200),
+    ("POST", "/api/v1/me/email", {"email": "new@example.com", "password": "wrong wrong wrong"}, 422),
     ("POST", "/api/v1/me/email/verification", None, 202),
     ("GET", "/api/v1/me/export", None, 200),
     ("POST", "/api/v1/me/delete", {"password": "wrong wrong wrong"}, 422),

@@ -174,6 +174,23 @@ class MeController(Controller):
             site_row,
         )
 
+    @post("/email", operation_id="ChangeEmail", status_code=200)
+    async def change_email(
+        self,
+        data: JSONBody[s.EmailChange],
+        account_sessions_service: AccountSessions,
+        sites_service: Sites,
+        request: Request[CurrentUser, Any, Any],
+        site: SiteSlug = None,
+    ) -> s.User:
+        """Change the account's email address (the password is needed). The new address gets a verification
+        mail and is unverified until its link is followed; the old address is told of the change."""
+        site_row = await sites_service.get_by_slug(site) if site else None
+        user = await account_sessions_service.change_email(
+            request.user.id, data.email, data.password, client_address(request), site_row
+        )
+        return s.User.of(user)
+
     @get("/sessions", operation_id="ListSessions")
     async def list_sessions(self, account_sessions_service: AccountSessions, current_user: Me) -> s.Sessions:
         """Where the account is logged in: when each session opened and was last used, and from which

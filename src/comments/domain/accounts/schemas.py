@@ -136,3 +136,8 @@ class AccountDeletion(msgspec.Struct, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         if self.password is None and (self.site is None or self.sso_token is None):
             raise ValueError("send your password, or site and sso_token")
+
+
+class EmailChange(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    password: Password

@@ -6,16 +6,19 @@ from datetime import timedelta
 from uuid import UUID
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.config import Settings
 from comments.db import LoginFailure, SessionToken, Site, User
 from comments.domain.accounts import schemas as s
+from comments.domain.accounts.emails import email_problem, normalise_email
+from comments.domain.accounts.mails import queue_verification
 from comments.domain.accounts.passwords import Passwords
 from comments.domain.accounts.recovery import password_problem, revoke_sessions
 from comments.domain.mail import enqueue_mail
-from comments.errors import InvalidInput, NotFound, RateLimited
+from comments.errors import Conflict, InvalidInput, NotFound, RateLimited
 
 
 class SessionService:
@@ -46,6 +49,41 @@ class SessionService:
         await revoke_sessions(self.session, user.id, keep=current_token_hash)
         enqueue_mail(self.session, to=user.email, template="password_changed", site=site)
         await self.session.commit()
+
+    async def change_email(
+        self, user_id: UUID, new_email: str, password: str, client_address: str, site: Site | None
+    ) -> User:
+        """Move the account to another address (the password is needed): the new address gets a
+        verification mail and stays unverified until its link is followed; the old one is told."""
+        user = await self.session.get(User, user_id)
+        if user is None:
+            raise NotFound("There is no such user.")
+        await self._check_throttle(user.email)
+        email = normalise_email(new_email)
+        if problem := email_problem(email):
+            raise InvalidInput("Check the highlighted fields.", errors=[{"pointer": "/email", "message": problem}])
+        if not await self.passwords.verify(user.password_hash or None, password):
+            self.session.add(LoginFailure(email=user.email, client_address=client_address[:64]))
+            await self.session.commit()
+            raise InvalidInput(
+                "Check the highlighted fields.",
+                errors=[{"pointer": "/password", "message": "This is not your password."}],
+            )
+        if email == user.email:
+            return user
+        if await self.session.scalar(select(User.id).where(User.email == email)):
+            raise Conflict("An account with this email already exists.", code="email-taken")
+        old = user.email
+        user.email = email
+        user.email_verified_at = None
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:  # taken at the same moment by a registration
+            raise Conflict("An account with this email already exists.", code="email-taken") from exc
+        queue_verification(self.session, self.settings, user, site)
+        enqueue_mail(self.session, to=old, template="email_changed", context={"new_email": email}, site=site)
+        await self.session.commit()
+        return user
 
     async def _check_throttle(self, email: str) -> None:
         window = timedelta(seconds=self.settings.login_window_seconds)

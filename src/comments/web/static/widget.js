@@ -265,7 +265,8 @@ function renderAccount() {
       toggle,
       h("button", { type: "button", class: "cw-linkbutton", onclick: logout }, "Log out"),
     ),
-    state.me.user.email_verified || state.me.missing_fields.includes("email_verified")
+    // Where confirming is all the site still needs, the compose area says so instead (verificationStep).
+    state.me.user.email_verified || (state.me.profile_complete === false && onlyVerificationMissing())
       ? null
       : verificationNotice(accountCtx),
     state.panelOpen ? accountPanel(accountCtx, togglePanel) : null,

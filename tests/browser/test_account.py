@@ -33,6 +33,14 @@ def mailed_link(service: Service, email: str, action: str) -> str:
     raise AssertionError(f"no {action} mail to {email}: {out}")
 
 
+def own_article(page: Any, service: Service, article: str) -> Any:
+    """The widget on an article of the test's own (the browser tests share one service and its demo thread)."""
+    service.http.put(f"/api/v1/sites/demo/articles/{article}", json={"url": f"{service.url}/stories/{article}"})
+    page.goto(service.widget_url(article))
+    expect(page.get_by_role("heading", name="Comments")).to_be_visible()
+    return page
+
+
 def log_in(widget: Any, email: str, password: str = PASSWORD) -> None:
     widget.get_by_label("Email").fill(email)
     widget.get_by_label("Password", exact=True).fill(password)
@@ -84,9 +92,8 @@ def test_verify_then_forget_and_reset_the_password(page: Any, service: Service) 
 def test_the_account_panel(page: Any, service: Service) -> None:
     email = "panel@example.com"
     token = service.reader(email, "Panel Reader")
-    service.post(token, "A comment to find in my data.", article="putin-warning-tomahawk")
-    page.goto(f"{service.url}/demo")
-    widget = page.frame_locator("#comments iframe")
+    widget = own_article(page, service, "account-panel")
+    service.post(token, "A comment to find in my data.", article="account-panel")
     log_in(widget, email)
     widget.get_by_role("button", name="Your account").click()
     panel = widget.get_by_role("region", name="Your account")
@@ -128,9 +135,9 @@ def test_the_account_panel(page: Any, service: Service) -> None:
 def test_delete_my_account_with_a_confirmation_step(page: Any, service: Service) -> None:
     email = "leaving@example.com"
     token = service.reader(email, "Leaving Reader")
-    article = "putin-warning-tomahawk"
-    service.post(token, "My last words here.", article=article)
-    widget = open_demo(page, service)
+    widget = own_article(page, service, "account-deletion")
+    service.post(token, "My last words here.", article="account-deletion")
+    page.reload()
     log_in(widget, email)
     widget.get_by_role("button", name="Your account").click()
     panel = widget.get_by_role("region", name="Your account")

@@ -363,18 +363,17 @@ function authForm() {
         { type: "button", class: "cw-linkbutton", onclick: () => switchAuth(register ? "login" : "register") },
         register ? "Log in" : "Create an account",
       ),
+      register
+        ? null
+        : [
+            " · ",
+            h("button", { type: "button", class: "cw-linkbutton", onclick: () => switchAuth("forgot") }, "Forgot password?"),
+          ],
     ),
     email.row,
     password.row,
     error,
     submit,
-    register
-      ? null
-      : h(
-          "p",
-          {},
-          h("button", { type: "button", class: "cw-linkbutton", onclick: () => switchAuth("forgot") }, "Forgot password?"),
-        ),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -200,3 +200,29 @@ def test_bad_smtp_tls_setting_is_refused():
 
     with pytest.raises(SettingsError, match="SMTP_TLS"):
         Settings.from_env({"COMMENTS_SMTP_TLS": "ssl"})
+
+
+async def test_tls_modes_do_what_they_say(settings, tmp_path):
+    """Against a server that requires STARTTLS with a certificate nobody vouches for: `starttls` upgrades
+    and then refuses the certificate (no mail over unverified TLS); `off` never upgrades, so the server
+    refuses the mail. Either way it stays queued."""
+    from tests.smtp import self_signed_context, starttls_server
+
+    await _queue(settings)
+    clock = [datetime.now(UTC) + timedelta(seconds=1)]
+    with starttls_server(self_signed_context(tmp_path)) as (inbox, port):
+        errors = []
+        for mode in ("starttls", "off"):
+            smtp = replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_tls=mode, smtp_timeout_seconds=5)
+            config = sqlalchemy_config(settings)
+            worker = MailWorker(config.get_session, SmtpSender(smtp), backoff=(1, 1), clock=lambda: clock[0])
+            assert await worker.run_once() == 1
+            await config.get_engine().dispose()
+            clock[0] += timedelta(seconds=2)
+            [row] = await _mails(settings)
+            errors.append(row.last_error or "")
+        assert inbox.messages == []
+    [row] = await _mails(settings)
+    assert row.status == MailStatus.PENDING
+    assert "CERTIFICATE_VERIFY_FAILED" in errors[0] or "certificate" in errors[0].lower(), errors
+    assert "STARTTLS" in errors[1].upper(), errors

@@ -248,3 +248,17 @@ async def test_tokens_signed_with_the_publishers_own_key_via_jwks(api, alg):
         assert (await _sso(api, hs)).status_code == 401
     user = await db_run(api.settings, lambda s: s.scalar(select(User).where(User.id == r.json()["user"]["id"])))
     assert user.password_hash == ""  # no password: SSO accounts log in through the publisher
+
+
+async def test_site_language_and_purge_commands(api):
+    runner = CliRunner()
+    ok = await _invoke(runner, ["site", "set-language", "demo", "de-CH"], api.settings)
+    assert ok.exit_code == 0, ok.output
+    assert await db_run(api.settings, lambda s: s.scalar(select(Site.language).where(Site.slug == "demo"))) == "de-CH"
+    bad = await _invoke(runner, ["site", "set-language", "demo", "not a language"], api.settings)
+    assert bad.exit_code != 0
+    bad_url = await _invoke(runner, ["site", "sso-jwks", "demo", "ftp://x"], api.settings)
+    assert bad_url.exit_code != 0
+    purged = await _invoke(runner, ["purge"], api.settings)
+    assert purged.exit_code == 0, purged.output
+    assert "login_failures: 0" in purged.output

@@ -179,15 +179,16 @@ class MeController(Controller):
         self,
         data: JSONBody[s.EmailChange],
         account_sessions_service: AccountSessions,
-        sites_service: Sites,
-        request: Request[CurrentUser, Any, Any],
+        users_service: Users,
+        current_user: Me,
+        request: Request[Any, Any, Any],
         site: SiteSlug = None,
     ) -> s.User:
         """Change the account's email address (the password is needed). The new address gets a verification
         mail and is unverified until its link is followed; the old address is told of the change."""
-        site_row = await sites_service.get_by_slug(site) if site else None
+        site_row = await users_service.site(site) if site else None
         user = await account_sessions_service.change_email(
-            request.user.id, data.email, data.password, client_address(request), site_row
+            current_user.id, data.email, data.password, client_address(request), site_row
         )
         return s.User.of(user)
 

@@ -15,9 +15,8 @@ from sqlalchemy import select, update
 
 from comments.app import create_app
 from comments.db import AccountToken, MailMessage
-from tests.moderation_support import db_run, set_rules
 from tests.smtp import link_token, smtp_server
-from tests.support import Api
+from tests.support import Api, db_run, set_rules
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from comments.app import create_app
 from comments.db import MailMessage, SessionToken
 from comments.domain.accounts.network import coarse_network
-from tests.moderation_support import cast_of, db_run
+from tests.support import cast_of, db_run
 
 PASSWORD = "correct horse battery"
 NEW = "another good passphrase"

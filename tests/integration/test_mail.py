@@ -14,9 +14,9 @@ from comments.db import MailMessage, MailStatus, Site
 from comments.db.engine import sqlalchemy_config
 from comments.domain.mail import MailWorker, SmtpSender, enqueue_mail, render
 from tests.integration.test_cli import _invoke
-from tests.moderation_support import db_run
 from tests.servers import free_port
 from tests.smtp import html_of, smtp_server, text_of
+from tests.support import db_run
 
 
 def test_templates_render_in_the_sites_language_with_fallbacks():

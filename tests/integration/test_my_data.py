@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from comments.db import AuditEntry, LoginFailure, Profile, ResetRequest, SessionToken, User
 from comments.domain.accounts.retention import purge_personal_data
 from tests.integration.test_sso import _set_secret
-from tests.moderation_support import cast_of, db_run, seed_comment, set_rules
+from tests.support import cast_of, db_run, seed_comment, set_rules
 
 PASSWORD = "correct horse battery"
 

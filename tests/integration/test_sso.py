@@ -19,7 +19,7 @@ from comments.db import Site, SsoIdentity, User
 from comments.domain.accounts.secretbox import decrypt
 from comments.domain.accounts.sso import PURPOSE, store_secret
 from tests.integration.test_cli import _invoke
-from tests.moderation_support import create_site, db_run
+from tests.support import create_site, db_run
 
 
 async def _set_secret(settings, slug="demo", secret="s3cret-" + "x" * 40):

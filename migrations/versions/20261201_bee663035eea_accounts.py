@@ -2,7 +2,7 @@
 email verification and deletion marks
 
 Revision ID: bee663035eea
-Revises: 96893b6e3e26
+Revises: a7c3e19f4b2d
 Create Date: 2026-12-01 09:16:39.812205
 """
 
@@ -18,7 +18,7 @@ sa.JsonB = JsonB
 sa.ORA_JSONB = ORA_JSONB
 
 revision = "bee663035eea"
-down_revision = "96893b6e3e26"
+down_revision = "a7c3e19f4b2d"
 branch_labels = None
 depends_on = None
 

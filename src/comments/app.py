@@ -25,9 +25,11 @@ from comments.domain.accounts import deps as accounts_deps
 from comments.domain.accounts.auth import BearerTokenMiddleware
 from comments.domain.accounts.controllers import AuthController, MeController
 from comments.domain.accounts.passwords import Passwords
+from comments.domain.accounts.retention import RetentionJob
 from comments.domain.audit import deps as audit_deps
 from comments.domain.comments import deps as comments_deps
 from comments.domain.comments.controllers import CommentController, ReportController, ThreadController
+from comments.domain.mail import MailWorker, SmtpSender
 from comments.domain.moderation import deps as moderation_deps
 from comments.domain.moderation.controllers import (
     ModeratedCommentController,
@@ -63,15 +65,22 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
     webhooks = WebhookWorker(db.get_session, allow_private_targets=settings.webhook_private_targets)
     redact_keys_in_access_log()  # Perspective clients send their key in the URL
     probe = VersionProbe.for_settings(settings)
+    sender = SmtpSender(settings) if settings.smtp_enabled else None
+    mail = MailWorker(db.get_session, sender, mail_from=settings.mail_from)
+    retention = RetentionJob(db.get_session, settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         if scorer is not None and hasattr(scorer, "start"):
             scorer.start()  # loads the model in its own thread; /ready says when it is done
         webhooks.start()  # sends the webhook outbox in the background
+        mail.start()  # and the mail outbox
+        retention.start()  # purges old client addresses hourly
         try:
             yield
         finally:
+            await retention.stop()
+            await mail.stop()
             await webhooks.stop()
             if probe is not None:
                 await probe.close()
@@ -125,6 +134,7 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
                 "metric_sources": [metrics_text],  # /metrics asks each for its lines
                 "read_cache": ReadCache(settings.read_cache_entries),
                 "probe": probe,
+                "mail": mail,
             }
         ),
         request_max_body_size=settings.max_request_body_bytes,

@@ -249,6 +249,70 @@ def site_revoke(ctx: click.Context, slug: str, email: str) -> None:
         click.echo(f"{email} had no role on '{slug}'.")
 
 
+@site.command("sso-secret")
+@click.argument("slug")
+@click.pass_context
+def site_sso_secret(ctx: click.Context, slug: str) -> None:
+    """Create (or replace) the site's HS256 single-sign-on secret and print it once."""
+    from comments.domain.accounts.sso import new_sso_secret, store_secret
+    from comments.domain.sites.services import SiteService
+
+    settings = _settings(ctx)
+    secret = new_sso_secret()
+
+    async def work(session: AsyncSession) -> None:
+        store_secret(settings, await SiteService(session=session).get_by_slug(slug), secret)
+        await session.commit()
+
+    _run_site_command(ctx, work)
+    click.echo(
+        f"Single sign-on secret for '{slug}' (give it to the publisher's server now; it is not shown again,"
+        f" and tokens signed with an earlier one stop working):\n{secret}"
+    )
+
+
+@site.command("sso-jwks")
+@click.argument("slug")
+@click.argument("url")
+@click.pass_context
+def site_sso_jwks(ctx: click.Context, slug: str, url: str) -> None:
+    """Verify the site's single-sign-on tokens (RS256/ES256) with the publisher's keys at URL (a JWKS)."""
+    from comments.domain.sites.services import SiteService
+
+    if not url.startswith(("https://", "http://")) or len(url) > 2000:
+        raise click.ClickException("Give the JWKS URL, like https://news.example.com/.well-known/jwks.json")
+
+    async def work(session: AsyncSession) -> None:
+        row = await SiteService(session=session).get_by_slug(slug)
+        row.sso_jwks_url, row.sso_secret = url, None
+        await session.commit()
+
+    _run_site_command(ctx, work)
+    click.echo(f"'{slug}' now verifies single-sign-on tokens with the keys at {url}.")
+
+
+@site.command("set-language")
+@click.argument("slug")
+@click.argument("language")
+@click.pass_context
+def site_set_language(ctx: click.Context, slug: str, language: str) -> None:
+    """Set the language of the site's readers (mails use it where a translation exists): en, de, fr, ..."""
+    import re
+
+    from comments.domain.sites.services import SiteService
+
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?", language):
+        raise click.ClickException("Give a language tag like en, de or de-CH.")
+
+    async def work(session: AsyncSession) -> None:
+        row = await SiteService(session=session).get_by_slug(slug)
+        row.language = language
+        await session.commit()
+
+    _run_site_command(ctx, work)
+    click.echo(f"'{slug}' speaks {language}.")
+
+
 async def _site_and_user(session: AsyncSession, slug: str, email: str) -> tuple[Any, Any]:
     from comments.db import User
     from comments.domain.accounts.emails import normalise_email
@@ -314,6 +378,46 @@ def user_create_admin(ctx: click.Context, email: str, password_file: Path | None
 
     outcome = _with_session(settings, work)
     click.echo(f"Superadmin {normalise_email(email)} {outcome}.")
+
+
+@cli.group()
+def mail() -> None:
+    """The mail outbox."""
+
+
+@mail.command("list")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--to", "to", default=None, help="Only mails to this address.")
+@click.option("--body/--no-body", default=False, help="Print the plain-text bodies too (links included).")
+@click.pass_context
+def mail_list(ctx: click.Context, limit: int, to: str | None, body: bool) -> None:
+    """The latest mails, newest first: pending, sent, logged (no SMTP configured) or failed."""
+    from comments.db import MailMessage
+
+    async def work(session: AsyncSession) -> list[Any]:
+        query = select(MailMessage).order_by(MailMessage.created_at.desc()).limit(limit)
+        if to:
+            query = query.where(MailMessage.to_address == to.strip().lower())
+        return list((await session.scalars(query)).all())
+
+    for row in _with_session(_settings(ctx), work):
+        click.echo(f"{row.created_at:%Y-%m-%d %H:%M:%S}  {row.status:<8} {row.to_address}  {row.subject}")
+        if row.last_error:
+            click.echo(f"    last error ({row.attempts} attempts): {row.last_error}")
+        if body and row.text_body:
+            click.echo("    " + row.text_body.replace("\n", "\n    "))
+
+
+@cli.command("purge")
+@click.pass_context
+def purge(ctx: click.Context) -> None:
+    """Purge client addresses, networks and mails older than COMMENTS_ADDRESS_RETENTION_DAYS now (the
+    service also does it hourly)."""
+    from comments.domain.accounts.retention import purge_personal_data
+
+    settings = _settings(ctx)
+    counts = _with_session(settings, lambda session: purge_personal_data(session, settings))
+    click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
 
 
 def _explain(exc: Any) -> str:

@@ -81,6 +81,32 @@ class Settings:
     toxicity_enabled: bool = True
     """False skips loading any model: every comment is held as classifier_unavailable (tests, tooling)."""
 
+    smtp_host: str = ""
+    """The SMTP server mail is sent through. Empty: mails are written to the log (`comments mail list`)."""
+    smtp_port: int = 0
+    """0: the usual port for smtp_tls (587 starttls, 465 tls, 25 off)."""
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_tls: str = "starttls"
+    """starttls | tls (implicit TLS from the first byte) | off."""
+    smtp_timeout_seconds: float = 20.0
+    mail_from: str = "comments@localhost"
+    """The From address of every mail (e.g. "Example News <comments@example.com>")."""
+
+    secret_key: str = ""
+    """Encrypts stored secrets that must be read back (sites' SSO secrets). Empty: a random key kept in
+    <home>/secret.key, made on first use. Several hosts sharing a database need the same value."""
+
+    email_verification_ttl_seconds: int = 48 * 3600
+    password_reset_ttl_seconds: int = 3600
+    password_resets_per_hour: int = 3
+    """Reset mails per account per hour; more requests are answered the same but send nothing."""
+    reset_requests_per_network_per_hour: int = 30
+    """Reset requests from one client network (/24, /48) per hour before 429s."""
+    address_retention_days: int = 30
+    """Client networks and addresses (sessions, failed logins, reset requests) and sent mails are purged
+    after this many days."""
+
     webhook_private_targets: bool = False
     """Allow webhook URLs on private, loopback or link-local addresses (receivers on an intranet)."""
 
@@ -107,6 +133,14 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.home / 'comments.db').resolve()}"
+
+    def __post_init__(self) -> None:
+        if self.smtp_tls not in ("starttls", "tls", "off"):
+            raise SettingsError(f"{PREFIX}SMTP_TLS={self.smtp_tls!r}: use starttls, tls or off")
+
+    @property
+    def smtp_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def is_sqlite(self) -> bool:

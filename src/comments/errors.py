@@ -50,6 +50,18 @@ class Unauthenticated(DomainError):
     status_code, code, title = 401, "unauthenticated", "Log in first"
 
 
+class InvalidToken(DomainError):
+    """A verification or reset link that is wrong, used or expired (which of these is not said)."""
+
+    status_code, code, title = 400, "invalid-token", "This link is not valid any more"
+
+
+class SsoRejected(Unauthenticated):
+    """A publisher's single-sign-on token that does not verify: signature, site, expiry or claims."""
+
+    code, title = "sso-rejected", "The sign-in token was not accepted"
+
+
 class Forbidden(DomainError):
     status_code, code, title = 403, "forbidden", "Not allowed"
 

@@ -8,6 +8,7 @@ COMMENTS_TEST_REQUIRE_BROWSER=1 (set by .ci/run): then they fail.
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import socket
@@ -102,7 +103,7 @@ ARTICLE_PAGE = """<!doctype html>
 <body>
 <h1>{title}</h1>
 <p>Comments: <span data-comments-count="{article}" data-site="{site}">?</span></p>
-<div id="comments" data-site="{site}" data-article="{article}"></div>
+<div id="comments" data-site="{site}" data-article="{article}"{sso}></div>
 <script src="{service}/embed.js" async></script>
 </body></html>
 """
@@ -119,8 +120,10 @@ class _PublisherHandler(BaseHTTPRequestHandler):
             return
         q = {k: v[0] for k, v in parse_qs(parts.query).items()}
         service = q["service"]
+        # `sso`: the token the publisher's server signed for its logged-in reader (docs/embedding.md).
+        sso = f' data-sso-token="{html.escape(q["sso"])}"' if q.get("sso") else ""
         body = ARTICLE_PAGE.format(
-            title="A publisher's article", site=q["site"], article=q["article"], service=service
+            title="A publisher's article", site=q["site"], article=q["article"], service=service, sso=sso
         ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -141,8 +144,8 @@ class Publisher:
     origin: str
     server: ThreadingHTTPServer
 
-    def article_url(self, service: str, site: str, article: str) -> str:
-        return f"{self.origin}/article?service={service}&site={site}&article={article}"
+    def article_url(self, service: str, site: str, article: str, sso: str = "") -> str:
+        return f"{self.origin}/article?service={service}&site={site}&article={article}" + (f"&sso={sso}" if sso else "")
 
 
 @dataclass

@@ -119,7 +119,16 @@ def test_widget_escapes_its_parameters(client: TestClient[Litestar]) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/demo", "/moderate", "/admin", "/sites/demo/guidelines", "/notice?site=demo", "/moderate/dsa"]
+    "path",
+    [
+        "/demo",
+        "/moderate",
+        "/admin",
+        "/sites/demo/guidelines",
+        "/notice?site=demo",
+        "/moderate/dsa",
+        "/account?site=demo",
+    ],
 )
 def test_pages_cannot_be_framed_and_run_only_files(client: TestClient[Litestar], path: str) -> None:
     response = client.get(path)

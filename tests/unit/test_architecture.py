@@ -9,7 +9,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "comments"
 
 LAYERS = [
-    {"rules", "toxicity"},
+    {"mail", "rules", "toxicity"},
     {"accounts"},
     {"audit"},
     {"sites"},

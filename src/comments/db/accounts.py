@@ -18,6 +18,12 @@ class User(UUIDv7AuditBase):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_superadmin: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    """When the reader proved they receive mail at `email` (a verification link, or a publisher's SSO
+    token saying so); cleared when the email changes."""
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    """Set when the reader deleted their account: the row stays as a pseudonymous id (the append-only
+    audit log and kept comments point at it), with no email, password, profile or sessions."""
 
     profile: Mapped[Profile | None] = relationship(
         back_populates="user", lazy="selectin", uselist=False, cascade="all, delete-orphan"
@@ -64,6 +70,12 @@ class SessionToken(UUIDv7AuditBase):
     user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    """Updated at most every few minutes (netaddr.TOUCH_EVERY), not on every request."""
+    network: Mapped[str | None] = mapped_column(String(64), default=None)
+    """Where it was last used, coarsely: the client's /24 (IPv4) or /48 (IPv6) network, never the address."""
+    client: Mapped[str | None] = mapped_column(String(120), default=None)
+    """The browser's User-Agent when the session opened, cut short: lets a reader recognise it."""
 
 
 class LoginFailure(UUIDv7AuditBase):
@@ -77,3 +89,41 @@ class LoginFailure(UUIDv7AuditBase):
 
     email: Mapped[str] = mapped_column(String(320))
     client_address: Mapped[str] = mapped_column(String(64))
+
+
+class AccountToken(UUIDv7AuditBase):
+    """A one-time token mailed to a reader: email verification or password reset. Only its SHA-256 is
+    stored; it expires, and using it sets `used_at` (a second use fails)."""
+
+    __tablename__ = "account_token"
+    __table_args__ = (Index("ix_account_token_user_purpose_created", "user_id", "purpose", "created_at"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    """verify_email | reset_password"""
+    email: Mapped[str] = mapped_column(String(320))
+    """The address it was sent to: verifying proves this address (an email changed since is not verified)."""
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class ResetRequest(UUIDv7AuditBase):
+    """One password-reset request from a network, kept for the throttle window (known address or not, so
+    the throttle says nothing about which addresses have accounts)."""
+
+    __tablename__ = "reset_request"
+    __table_args__ = (Index("ix_reset_request_network_created", "network", "created_at"),)
+
+    network: Mapped[str] = mapped_column(String(64))
+
+
+class SsoIdentity(UUIDv7AuditBase):
+    """A publisher's subscriber (the `sub` of its SSO tokens) linked to an account, per site."""
+
+    __tablename__ = "sso_identity"
+    __table_args__ = (UniqueConstraint("site_id", "subject"),)
+
+    site_id: Mapped[UUID] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)

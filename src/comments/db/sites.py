@@ -28,6 +28,13 @@ class Site(UUIDv7AuditBase):
     their own version inside the document)."""
     auto_create_articles: Mapped[bool] = mapped_column(default=True)
     """The widget may create an article on first load from an allowed origin."""
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
+    """BCP 47 language of the site's readers (mails are written in it where a translation exists)."""
+    sso_secret: Mapped[str | None] = mapped_column(String(400), default=None)
+    """The HS256 single-sign-on secret, encrypted (Fernet, key derived from COMMENTS_SECRET_KEY):
+    verifying HS256 needs the secret itself, so a hash cannot do."""
+    sso_jwks_url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    """Or: the publisher's JWKS URL, for RS256/ES256 tokens signed with its own key."""
 
 
 class Article(UUIDv7AuditBase):

@@ -1,6 +1,8 @@
 /* comments: the publisher's embed script.
  *   <div id="comments" data-site="demo" data-article="ARTICLE-ID"></div>
  *   <script src="https://COMMENTS_HOST/embed.js" async></script>
+ * Publisher single sign-on: data-sso-token="<JWT from your server>" on the element (or, once the reader
+ * logs in on your page, commentsEmbed.login(token)); the token goes to the widget by postMessage only.
  * Puts the comment section in an iframe served by the comment service, so its styles, storage and session
  * never mix with the page's. Also fills [data-comments-count] elements with published comment counts.
  * A plain script (no modules, no build, no dependencies): it runs on every article page. */
@@ -10,6 +12,7 @@
   // The service is wherever this script came from; the widget and the counts API live there too.
   var service = new URL(me ? me.src : "/embed.js", location.href).origin;
   var frames = [];
+  var ssoToken = null;
 
   function mount(el) {
     var site = el.getAttribute("data-site"),
@@ -38,7 +41,8 @@
     if (service !== location.origin) {
       frame.setAttribute(
         "sandbox",
-        "allow-scripts allow-same-origin allow-forms allow-popups " + "allow-popups-to-escape-sandbox"
+        "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox " +
+          "allow-downloads" // "Download my data"
       );
     }
     // Style properties (not a style attribute), so a strict CSP on the host page does not block them.
@@ -46,6 +50,8 @@
     frame.style.width = "100%";
     frame.style.border = "0";
     frame.style.height = "320px";
+    var token = el.getAttribute("data-sso-token");
+    if (token) ssoToken = token;
     frames.push({ frame: frame, site: site, article: article });
     el.appendChild(frame);
   }
@@ -58,7 +64,9 @@
     for (var i = 0; i < frames.length; i++) {
       var f = frames[i];
       if (f.frame.contentWindow !== event.source) continue;
-      if (data.type === "comments:resize") {
+      if (data.type === "comments:ready") {
+        sendToken(f);
+      } else if (data.type === "comments:resize") {
         f.frame.style.height = Math.max(80, Math.min(Math.ceil(+data.height) || 0, 200000)) + "px";
       } else if (data.type === "comments:count" && typeof data.count === "number") {
         document.querySelectorAll("[data-comments-count]").forEach(function (el) {
@@ -69,6 +77,13 @@
       }
     }
   });
+
+  // The token goes to the service's origin only, never into a URL (logs, Referer).
+  function sendToken(f) {
+    if (ssoToken && f.frame.contentWindow) {
+      f.frame.contentWindow.postMessage({ type: "comments:sso", token: ssoToken }, service);
+    }
+  }
 
   function counts() {
     var bySite = {};
@@ -112,7 +127,14 @@
   }
 
   // Pages that add articles later (infinite scroll, SPAs) call commentsEmbed.refresh().
-  window.commentsEmbed = { refresh: start };
+  // commentsEmbed.login(token): the reader logged in on the page after it loaded.
+  window.commentsEmbed = {
+    refresh: start,
+    login: function (token) {
+      ssoToken = String(token || "") || null;
+      frames.forEach(sendToken);
+    }
+  };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

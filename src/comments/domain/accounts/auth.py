@@ -9,6 +9,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from comments.db.engine import request_session
+from comments.domain.accounts.network import coarse_network
 from comments.domain.accounts.services import CurrentUser, authenticate
 from comments.errors import Unauthenticated
 from comments.netaddr import client_address
@@ -27,7 +28,8 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
             raise Unauthenticated("Send the session token as 'Authorization: Bearer <token>'.")
-        user = await authenticate(request_session(connection), token.strip())
+        network = coarse_network(client_address(connection))
+        user = await authenticate(request_session(connection), token.strip(), network)
         if user is None:
             raise Unauthenticated("Your session has expired or was logged out. Log in again.", code="session-expired")
         return AuthenticationResult(user=user, auth=token)

@@ -9,8 +9,12 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
 from comments.deps import AppSettings, DbSession
+from comments.domain.accounts.mydata import MyDataService
 from comments.domain.accounts.passwords import Passwords
+from comments.domain.accounts.recovery import RecoveryService
 from comments.domain.accounts.services import CurrentUser, UserService
+from comments.domain.accounts.sessions import SessionService
+from comments.domain.accounts.sso import SsoService
 
 
 async def provide_passwords(state: State) -> Passwords:
@@ -37,4 +41,26 @@ def dependencies() -> dict[str, Any]:
         "passwords": Provide(provide_passwords),
         "users_service": Provide(provide_users_service),
         "current_user": Provide(provide_current_user),
+        **{name: Provide(_account_provider(service)) for name, service in ACCOUNT_SERVICES.items()},
     }
+
+
+def _account_provider(service: type[Any]) -> Any:
+    """The account services beside UserService (recovery, sessions, SSO, my data) all take these three."""
+
+    async def provide(db_session: DbSession, settings: AppSettings, passwords: NamedDependency[Passwords]) -> Any:
+        return service(db_session, settings=settings, passwords=passwords)
+
+    return provide
+
+
+ACCOUNT_SERVICES = {
+    "recovery_service": RecoveryService,
+    "account_sessions_service": SessionService,
+    "sso_service": SsoService,
+    "my_data_service": MyDataService,
+}
+Recovery = NamedDependency[RecoveryService]
+AccountSessions = NamedDependency[SessionService]
+Sso = NamedDependency[SsoService]
+MyData = NamedDependency[MyDataService]

@@ -100,6 +100,9 @@ def profile_status(
         if name == "accepted_rules_version":
             if value != rules_version:
                 missing.append(name)
+        elif name == "email_verified":
+            if value is not True:
+                missing.append(name)
         elif value in (None, ""):
             missing.append(name)
     birth_year = profile.get("birth_year")

@@ -21,6 +21,8 @@ from comments.db.lookups import site_by_slug
 from comments.db.service import Service
 from comments.domain.accounts import schemas as s
 from comments.domain.accounts.emails import email_problem, normalise_email
+from comments.domain.accounts.mails import queue_verification
+from comments.domain.accounts.network import coarse_network
 from comments.domain.accounts.passwords import Passwords
 from comments.domain.accounts.profiles import (
     ProfileStatus,
@@ -36,6 +38,8 @@ from comments.domain.rules.stored import site_rules
 from comments.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthenticated
 
 MIN_PASSWORD_LENGTH = 10
+TOUCH_EVERY = timedelta(minutes=5)
+"""How stale a session's last-used time may get before a request updates it."""
 ADDRESS_FAILURE_FACTOR = 4
 """One address may fail this many times more over all accounts than for one (shared NATs, newsrooms)."""
 
@@ -95,7 +99,15 @@ class UserService(Service[User]):
 
     # registration and login
 
-    async def register(self, email: str, password: str) -> tuple[str, SessionToken, User]:
+    async def register(
+        self,
+        email: str,
+        password: str,
+        *,
+        site: Site | None = None,
+        network: str | None = None,
+        client: str | None = None,
+    ) -> tuple[str, SessionToken, User]:
         email = normalise_email(email)
         errors = []
         if problem := email_problem(email):
@@ -107,7 +119,8 @@ class UserService(Service[User]):
         if await self.exists(email=email):
             raise Conflict("An account with this email already exists. Log in instead.", code="email-taken")
         user = await self.create_user(email, password)
-        token, session = await self._open_session(user)
+        token, session = await self._open_session(user, network=network, client=client)
+        queue_verification(self.session, self.settings, user, site)
         await self.session.commit()
         return token, session, user
 
@@ -123,7 +136,9 @@ class UserService(Service[User]):
         except DuplicateKeyError as exc:  # a concurrent registration of the same email
             raise Conflict("An account with this email already exists. Log in instead.", code="email-taken") from exc
 
-    async def login(self, email: str, password: str, client_address: str) -> tuple[str, SessionToken, User]:
+    async def login(
+        self, email: str, password: str, client_address: str, *, client: str | None = None
+    ) -> tuple[str, SessionToken, User]:
         email = normalise_email(email)
         now = utcnow()
         await self._check_throttle(email, client_address, now)
@@ -140,7 +155,7 @@ class UserService(Service[User]):
         if self.passwords.needs_rehash(user.password_hash):
             user.password_hash = await self.passwords.hash(password)
         user.last_login_at = now
-        token, session = await self._open_session(user)
+        token, session = await self._open_session(user, network=coarse_network(client_address), client=client)
         await self.session.commit()
         return token, session, user
 
@@ -168,12 +183,18 @@ class UserService(Service[User]):
         if (wait := max(waits)) > 0:
             raise RateLimited("Too many failed logins from this address. Try again later.", retry_after=ceil(wait))
 
-    async def _open_session(self, user: User) -> tuple[str, SessionToken]:
+    async def _open_session(
+        self, user: User, *, network: str | None = None, client: str | None = None
+    ) -> tuple[str, SessionToken]:
         token = new_token()
+        now = utcnow()
         session = SessionToken(
             token_hash=token_hash(token),
             user_id=user.id,
-            expires_at=utcnow() + timedelta(seconds=self.settings.session_ttl_seconds),
+            expires_at=now + timedelta(seconds=self.settings.session_ttl_seconds),
+            last_used_at=now,
+            network=network,
+            client=(client or "")[:120] or None,
         )
         self.session.add(session)
         await self.session.flush()
@@ -283,7 +304,7 @@ class UserService(Service[User]):
         details = profile_values(user.profile)
         details["accepted_rules_version"] = accepted_version
         status = profile_status(
-            details,
+            {**details, "email_verified": user.email_verified_at is not None},
             required_fields=rules.profile.required_fields,
             minimum_age=rules.profile.minimum_age,
             rules_version=rules.guidelines.version,
@@ -327,26 +348,44 @@ def profile_values(profile: Profile | None) -> dict[str, Any]:
     return {name: getattr(profile, name, None) for name in names}
 
 
-async def authenticate(session: AsyncSession, token: str) -> CurrentUser | None:
+async def authenticate(session: AsyncSession, token: str, network: str | None = None) -> CurrentUser | None:
     """The user behind a bearer token, if the token is live, with their site roles: one query (a row per
-    membership), so that role guards need none."""
+    membership), so that role guards need none. Notes when and from which network the session was used,
+    at most every TOUCH_EVERY (not a write per request)."""
     digest = token_hash(token)
+    now = utcnow()
     rows = (
         await session.execute(
-            select(User.id, User.email, User.is_superadmin, Membership.site_id, Site.slug, Membership.role)
+            select(
+                User.id,
+                User.email,
+                User.is_superadmin,
+                SessionToken.id,
+                SessionToken.last_used_at,
+                Membership.site_id,
+                Site.slug,
+                Membership.role,
+            )
             .join(SessionToken, SessionToken.user_id == User.id)
             .outerjoin(Membership, Membership.user_id == User.id)
             .outerjoin(Site, Site.id == Membership.site_id)
             .where(
                 SessionToken.token_hash == digest,
                 SessionToken.revoked_at.is_(None),
-                SessionToken.expires_at > utcnow(),
+                SessionToken.expires_at > now,
             )
         )
     ).all()
     if not rows:
         return None
-    user_id, email, is_superadmin = rows[0][:3]
+    user_id, email, is_superadmin, session_id, last_used_at = rows[0][:5]
+    if network is not None and (last_used_at is None or now - last_used_at > TOUCH_EVERY):
+        await session.execute(
+            update(SessionToken)
+            .where(SessionToken.id == session_id)
+            .values(last_used_at=now, network=network)
+            .execution_options(synchronize_session=False)
+        )
     memberships = tuple(
         SiteMembership(site_id, slug, str(role)) for *_, site_id, slug, role in rows if site_id is not None
     )

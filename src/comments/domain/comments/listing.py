@@ -23,7 +23,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import Integer, and_, bindparam, func, literal, null, or_, select, union_all
+from sqlalchemy import Integer, and_, bindparam, case, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -44,12 +44,24 @@ PUBLISHED, DELETED = CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value
 HIDDEN = [CommentStatus.HELD.value, CommentStatus.REJECTED.value]
 
 
+def _author(author_id: UUID, display_name: str | None) -> s.Author:
+    if display_name == DELETED_AUTHOR:
+        return s.Author(id=author_id, display_name=None, deleted_account=True)
+    return s.Author(id=author_id, display_name=display_name)
+
+
 def shown_reasons(reasons: list[Reason]) -> list[Reason]:
     """What the author is told. Once a moderator approved the comment, that alone: the reason it was held
     no longer applies. A rejection or a report keeps the earlier reasons beside it."""
     if reasons and reasons[-1].code == MODERATOR_APPROVED:
         return reasons[-1:]
     return reasons
+
+
+DELETED_AUTHOR = "@deleted"
+"""Stands for the name of an author who deleted their account ('@' is never in a display name)."""
+# Every account has a profile row until it is deleted: no row means "deleted account".
+AUTHOR_NAME = case((Profile.id.is_(None), literal(DELETED_AUTHOR)), else_=Profile.display_name)
 
 
 def present(
@@ -104,7 +116,7 @@ COLUMNS = (
     Comment.root_id,
     Comment.depth,
     Comment.author_id,
-    Profile.display_name,
+    AUTHOR_NAME.label("display_name"),
     Comment.body,
     Comment.status,
     Comment.created_at,
@@ -313,7 +325,7 @@ def _view(
         article=article,
         parent_id=row.parent_id,
         depth=row.depth,
-        author=None if removed else s.Author(id=row.author_id, display_name=row.display_name),
+        author=None if removed else _author(row.author_id, row.display_name),
         body=None if removed else row.body,
         status=row.status,  # type: ignore[arg-type]
         created_at=row.created_at,

@@ -32,6 +32,8 @@ class Reason(msgspec.Struct):
 class Author(msgspec.Struct):
     id: UUID
     display_name: str | None
+    deleted_account: bool = False
+    """The author deleted their account: show "deleted account" (the name is gone)."""
 
 
 class Comment(msgspec.Struct):

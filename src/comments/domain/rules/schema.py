@@ -21,7 +21,10 @@ from comments.domain.rules.words import term_problem
 Action = Literal["reject", "hold", "flag"]
 """reject: not published; hold: waits for a moderator; flag: published and listed for moderators."""
 PremoderationMode = Literal["off", "new_commenters", "all"]
-ProfileField = Literal["display_name", "full_name", "country", "birth_year", "accepted_rules_version", "bio"]
+ProfileField = Literal[
+    "display_name", "full_name", "country", "birth_year", "accepted_rules_version", "bio", "email_verified"
+]
+"""`email_verified` is not a field the reader types: it is met once they followed the verification link."""
 
 WORD_LISTS_MAX_CHARACTERS: Final = 20_000
 """Banned and suspect entries together compile into one pattern, once per rule set (about 1 s at this size)."""
@@ -75,6 +78,9 @@ class Account(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     minimum_age_seconds: NonNegative = 0
     """How old an account must be before its comments are accepted (0 = any)."""
     action: Action = "reject"
+    deleted_account_comments: Literal["keep", "remove"] = "keep"
+    """When a reader deletes their account: keep their comments under "deleted account" (threads keep
+    their sense) or remove them."""
 
 
 class Premoderation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -123,6 +123,12 @@ class WebController(Controller):
     def admin(self) -> Template:
         return _page("admin.html", {}, cache=NO_STORE)
 
+    @get("/account")
+    async def account(self, sites_service: Sites, site: Short = None) -> Template:
+        """Where the verification and reset mails link to (the token is in the URL's fragment)."""
+        row = await sites_service.get_one_or_none(slug=site) if site and SLUG.match(site) else None
+        return _page("account.html", {"site": row}, cache=NO_STORE)
+
     @get("/sites/{site:str}/guidelines")
     async def guidelines(self, site: FromPath[str], sites_service: Sites) -> Template:
         """The community guidelines as a page readers can open from the widget."""

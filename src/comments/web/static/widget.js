@@ -3,6 +3,7 @@
 //
 // Every piece of user text (comment bodies, names, reasons, guidelines) is put in the page as text.
 
+import { accountPanel, forgotForm, verificationNotice } from "./account-panel.js";
 import {
   Api,
   ApiError,
@@ -46,6 +47,18 @@ const state = {
   draft: "",
   draftKey: null, // Idempotency-Key of the draft being posted: a retry of the same text never posts twice
   guidelines: null,
+  panelOpen: false, // the "Your account" panel
+  ssoToken: null, // the publisher's sign-in token, handed over by embed.js (postMessage)
+};
+
+// What the account screens (account-panel.js) need from the widget.
+const accountCtx = {
+  api,
+  cfg,
+  me: () => state.me,
+  say: (message) => say(message),
+  ssoToken: () => state.ssoToken,
+  loggedOut: (message) => endSession(message),
 };
 
 const PROFILE_FIELDS = ["display_name", "full_name", "country", "birth_year", "bio", "accepted_rules_version"];
@@ -125,10 +138,35 @@ async function boot() {
     ui.more,
     ui.live,
   );
+  listenForSso();
   if (tokens.get()) await loadMe();
   render();
   await loadThread(true);
   app.removeAttribute("aria-busy");
+}
+
+/** Publisher single sign-on: embed.js answers "comments:ready" with the token the host page gave it
+ * (data-sso-token, or commentsEmbed.login(token)). Only the parent origin embed.js named is believed. */
+function listenForSso() {
+  if (!cfg.parentOrigin || window.parent === window) return;
+  addEventListener("message", async (event) => {
+    const data = event.data;
+    if (event.origin !== cfg.parentOrigin || event.source !== window.parent || !data) return;
+    if (data.type !== "comments:sso" || typeof data.token !== "string" || data.token.length > 8192) return;
+    state.ssoToken = data.token;
+    if (loggedIn()) return;
+    try {
+      const session = await api.post("/api/v1/auth/sso", { site: cfg.site, token: data.token });
+      tokens.set(session.token);
+      await loadMe();
+      await loadThread(true);
+      render();
+      say("You are signed in with your account on this site.");
+    } catch (e) {
+      say(`Signing in with this site's account did not work: ${retryText(e)}`);
+    }
+  });
+  window.parent.postMessage({ type: "comments:ready" }, cfg.parentOrigin);
 }
 
 function unavailable(error) {
@@ -226,18 +264,53 @@ function renderAccount() {
     return;
   }
   const name = state.me.profile.display_name || state.me.user.email;
+  const toggle = h(
+    "button",
+    { type: "button", class: "cw-linkbutton", "aria-expanded": String(state.panelOpen), onclick: togglePanel },
+    "Your account",
+  );
   fill(
     ui.account,
-    h("span", {}, "Signed in as ", h("strong", {}, name)),
-    h("button", { type: "button", class: "cw-linkbutton", onclick: logout }, "Log out"),
+    h(
+      "div",
+      { class: "cw-account-bar" },
+      h("span", {}, "Signed in as ", h("strong", {}, name)),
+      toggle,
+      h("button", { type: "button", class: "cw-linkbutton", onclick: logout }, "Log out"),
+    ),
+    // Where confirming is all the site still needs, the compose area says so instead (verificationStep).
+    state.me.user.email_verified || (state.me.profile_complete === false && onlyVerificationMissing())
+      ? null
+      : verificationNotice(accountCtx),
+    state.panelOpen ? accountPanel(accountCtx, togglePanel) : null,
   );
+}
+
+function togglePanel() {
+  state.panelOpen = !state.panelOpen;
+  renderAccount();
+  const target = state.panelOpen ? document.getElementById("cw-panel-title") : ui.account.querySelector("button");
+  if (target) target.focus();
+}
+
+/** The session ended here (logged out everywhere, account deleted): back to the logged-out view. */
+async function endSession(message) {
+  tokens.set(null);
+  state.me = null;
+  state.block = null;
+  state.outcome = null;
+  state.panelOpen = false;
+  await loadThread(true);
+  render();
+  say(message);
+  focusCompose();
 }
 
 function renderCompose() {
   if (state.closed) {
     fill(ui.compose, h("p", { class: "cw-notice cw-closed" }, "Comments are closed on this article."));
   } else if (!loggedIn()) {
-    fill(ui.compose, authForm());
+    fill(ui.compose, state.authMode === "forgot" ? forgotForm(accountCtx, () => switchAuth("login")) : authForm());
   } else if (state.block && state.block.kind === "sanctioned") {
     fill(ui.compose, sanctionNotice(state.block.problem));
   } else if (state.block && state.block.kind === "warning") {
@@ -247,11 +320,36 @@ function renderCompose() {
       ui.compose,
       h("p", { class: "cw-notice" }, `You must be older than ${state.me.minimum_age} to comment on ${cfg.siteName}.`),
     );
+  } else if (state.me.profile_complete === false && onlyVerificationMissing()) {
+    fill(ui.compose, verificationStep());
   } else if (state.me.profile_complete === false) {
     fill(ui.compose, profileStep());
   } else {
     fill(ui.compose, outcomeBox(state.outcome), commentBox());
   }
+}
+
+function onlyVerificationMissing() {
+  return state.me.missing_fields.length === 1 && state.me.missing_fields[0] === "email_verified";
+}
+
+/** The site needs a verified address to comment: the notice, and a way to continue once it is done. */
+function verificationStep() {
+  const done = h("button", { type: "button", class: "cw-button cw-primary" }, "I have confirmed it");
+  done.addEventListener("click", async () => {
+    await loadMe();
+    render();
+    if (state.me && state.me.profile_complete) say("Your address is confirmed. You can comment now.");
+    else say("Your address is not confirmed yet. Open the link in the mail we sent.");
+  });
+  return h(
+    "div",
+    { class: "cw-profile" },
+    h("h3", { id: "cw-profile-title", tabindex: "-1" }, "Confirm your email address to comment"),
+    h("p", { class: "cw-muted" }, `${cfg.siteName} asks commenters to confirm their email address.`),
+    verificationNotice(accountCtx),
+    done,
+  );
 }
 
 function authForm() {
@@ -278,6 +376,12 @@ function authForm() {
         { type: "button", class: "cw-linkbutton", onclick: () => switchAuth(register ? "login" : "register") },
         register ? "Log in" : "Create an account",
       ),
+      register
+        ? null
+        : [
+            " · ",
+            h("button", { type: "button", class: "cw-linkbutton", onclick: () => switchAuth("forgot") }, "Forgot password?"),
+          ],
     ),
     email.row,
     password.row,
@@ -292,7 +396,8 @@ function authForm() {
     if (!email.input.value.includes("@") || !password.input.value) return focusFirstError(form);
     submit.disabled = true;
     try {
-      const session = await api.post(`/api/v1/auth/${register ? "register" : "login"}`, {
+      const path = register ? `/api/v1/auth/register?site=${enc(cfg.site)}` : "/api/v1/auth/login";
+      const session = await api.post(path, {
         email: email.input.value.trim(),
         password: password.input.value,
       });
@@ -303,7 +408,11 @@ function authForm() {
       await loadThread(true);
       render();
       focusCompose();
-      say(register ? "Account created. You are signed in." : "You are signed in.");
+      say(
+        register
+          ? "Account created. You are signed in. We sent you a mail to confirm your address."
+          : "You are signed in.",
+      );
     } catch (e) {
       submit.disabled = false;
       const fields = e instanceof ApiError ? e.fieldErrors() : {};
@@ -322,7 +431,7 @@ function authForm() {
 function switchAuth(mode) {
   state.authMode = mode;
   renderCompose();
-  document.getElementById("cw-auth-title").focus();
+  document.getElementById(mode === "forgot" ? "cw-forgot-title" : "cw-auth-title").focus();
 }
 
 async function logout() {
@@ -335,6 +444,7 @@ async function logout() {
   state.me = null;
   state.block = null;
   state.outcome = null;
+  state.panelOpen = false;
   await loadThread(true);
   render();
   say("You are signed out.");
@@ -728,9 +838,22 @@ function retryText(error) {
   return error.message || "Something went wrong. Try again.";
 }
 
+function authorName(author, fallback) {
+  if (author.deleted_account) return "Deleted account";
+  return author.display_name || fallback;
+}
+
 /** Focus what the compose area now asks of the reader (in this order of preference). */
 function focusCompose() {
-  const target = ["#cw-profile-title", "#cw-warning-title", "#cw-body", "#cw-auth-title", "[role=alert]", ".cw-notice"]
+  const target = [
+    "#cw-profile-title",
+    "#cw-warning-title",
+    "#cw-body",
+    "#cw-auth-title",
+    "#cw-forgot-title",
+    "[role=alert]",
+    ".cw-notice",
+  ]
     .map((selector) => ui.compose.querySelector(selector))
     .find(Boolean);
   if (target) {
@@ -832,7 +955,7 @@ function renderComment(c, root) {
     : h(
         "p",
         { class: "cw-meta" },
-        h("span", { class: "cw-author", id: labelId }, c.author.display_name || "A reader"),
+        h("span", { class: "cw-author", id: labelId }, authorName(c.author, "A reader")),
         c.is_own ? h("span", { class: "cw-you" }, " (you)") : null,
         " · ",
         timeEl(c.created_at),
@@ -895,7 +1018,7 @@ function actions(c, root, slot) {
     buttons.push(action("Report illegal content", () => window.open(notice, "_blank", "noopener")));
   }
   if (!buttons.length) return null;
-  const name = c.author ? c.author.display_name || "a reader" : "a reader";
+  const name = c.author ? authorName(c.author, "a reader") : "a reader";
   return h("div", { class: "cw-actions", role: "group", "aria-label": `Actions for the comment by ${name}` }, buttons);
 }
 

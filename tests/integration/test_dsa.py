@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select, text, update
 
-from comments.db import Comment, ComplianceMessage, StatementOfReasons
+from comments.db import Comment, ComplianceMessage, MailMessage, StatementOfReasons
 from tests.support import Api, audit_actions, comment_row, db_run, decide, seed_comment, staff, user_id
 
 NOTICE = {
@@ -158,6 +158,10 @@ async def test_anonymous_notice_reaches_the_tab_and_gets_a_decision(api: Api, pe
     [receipt] = await messages(api)
     assert receipt.kind == "notice.received"
     assert receipt.to_email == "notifier@example.org"
+    [mail] = await db_run(
+        api.settings, lambda s: _all(s, select(MailMessage).where(MailMessage.template == "dsa_message"))
+    )
+    assert (mail.to_address, mail.subject) == ("notifier@example.org", receipt.subject)  # in the mail outbox
 
     tab = await api.client.get("/api/v1/sites/demo/moderation/notices", headers=api.auth(people["moderator"]))
     assert tab.status_code == 200, tab.text

@@ -1,7 +1,7 @@
 """Messages to authors and notifiers: the notice's receipt and decision, the appeal's outcome, a notifier's
-suspension. THE ONE PLACE TO SWITCH TO MAIL: until the accounts issue's mail component (domain/mail) is in
-main, `send` keeps each message in the `dsa_message` table and the log; then it should enqueue the mail
-there instead (same arguments), in the same transaction."""
+suspension. `send` keeps each message in the `dsa_message` table (what the reader's pages show, and the record
+that they were told) and, where the recipient is an email address (a notifier), also puts a mail in the
+mail outbox, in the same transaction. Readers with an account read theirs in the widget."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import ComplianceMessage
+from comments.domain.mail import enqueue_mail
 
 log = logging.getLogger("comments.compliance.messages")
 
@@ -43,5 +44,8 @@ def send(
         appeal_id=appeal_id,
     )
     session.add(message)
-    log.info("dsa message %s to %s: %s", kind, to_email or to_user_id, subject)
+    if to_email:
+        mail = enqueue_mail(session, to=to_email, template="dsa_message", context={"subject": subject, "body": body})
+        mail.site_id = site_id
+    log.info("dsa message %s to %s: %s", kind, "a notifier" if to_email else to_user_id, subject)
     return message

@@ -145,9 +145,9 @@ def test_explain_returns_spans_inside_the_text_that_cover_the_offending_word(bun
 
 def test_explain_falls_back_to_occlusion_without_a_span_head(bundled_classifier: DetoxifyClassifier) -> None:
     occluding = DetoxifyClassifier(bundled_classifier.detoxify, bundled_classifier.model_id)
-    (spans,) = occluding.explain(["Shut up, you stupid moron."])
-    assert spans
-    assert all(0 <= s.start < s.end <= 26 for s in spans)
+    text = "Thanks for the update on the bridge, moron."
+    (spans,) = occluding.explain([text])
+    assert "moron" in [text[s.start : s.end] for s in spans]
 
 
 def test_a_single_text_gives_a_list_of_one_dict(bundled_classifier: Classifier) -> None:

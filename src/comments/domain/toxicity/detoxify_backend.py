@@ -70,7 +70,8 @@ class DetoxifyClassifier:
         self.labels: tuple[str, ...] = tuple(detoxify.class_names)
         self.predict_chunk = predict_chunk
         self.span_head = span_head
-        self.occlusion_threshold = 0.5
+        # Occlusion: a word is a span when removing it takes away this share of the top score.
+        self.occlusion_threshold = 0.3
 
     def explain(self, texts: list[str]) -> list[list[Span]]:
         words, labels = self._explain(texts)

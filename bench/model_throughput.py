@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/model_throughput.py                 # bundled model, batches 1/8/32/64
     .venv/bin/python bench/model_throughput.py --no-quality    # skip the held-out AUC (needs ../shared data)
+    .venv/bin/python bench/model_throughput.py --variants fp32 --compare 994ef56   # v4 (that commit) beside v5
 
 Each variant runs in its own process, so that load time and peak RSS are that variant's alone. Texts are
 synthetic comment-like sentences (word counts drawn like news comments: median ~25 words), sorted into
@@ -112,6 +113,38 @@ def comment_like_texts(count: int, seed: int = 0) -> list[str]:
     return [" ".join(rng.choice(WORDS, size=n)).capitalize() + "." for n in lengths]
 
 
+def use_bundled_files(directory: Path) -> None:
+    """Point the bundled model at the tensors and metadata in `directory` (another model version)."""
+    from comments.domain.toxicity import bundled
+
+    bundled.TRAINED_TENSORS = directory / bundled.TRAINED_TENSORS.name
+    bundled.METADATA_FILE = directory / bundled.METADATA_FILE.name
+    bundled.SPAN_HEAD_TENSORS = directory / bundled.SPAN_HEAD_TENSORS.name
+    bundled.bundled_metadata.cache_clear()
+
+
+def extract_bundled(revision: str) -> Path:
+    """The bundled model files as committed at `revision`, in a temporary directory."""
+    directory = Path(tempfile.mkdtemp(prefix="comments-bench-model-"))
+    package = "src/comments/domain/toxicity/bundled"
+    for name in ("minilm_l6_toxicity.safetensors", "metadata.json", "span_head.safetensors"):
+        shown = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:{package}/{name}"], capture_output=True)
+        if shown.returncode == 0:
+            (directory / name).write_bytes(shown.stdout)
+    return directory
+
+
+def measure_explain(classifier: Any, repeats: int) -> dict[str, float] | None:
+    """explain() per comment, alone and in batches of 8 (only where the model has a span head)."""
+    if getattr(classifier, "span_head", None) is None:
+        return None
+    texts = comment_like_texts(8 * max(repeats, 8), seed=11)
+    alone = median_ms(classifier.explain, [[t] for t in texts[: max(repeats, 30)]])
+    batched = median_ms(classifier.explain, [texts[i : i + 8] for i in range(0, len(texts), 8)])
+    score_alone = median_ms(classifier.score, [[t] for t in texts[: max(repeats, 30)]])
+    return {"explain_one_ms": alone, "explain_batch8_ms": batched, "score_one_ms": score_alone}
+
+
 def measure_variant(variant: str, home: Path, batch_sizes: list[int], repeats: int, quality: bool) -> dict:
     """Runs in a child process: load, time score() per batch size, optionally score the held-out split."""
     import torch
@@ -119,6 +152,9 @@ def measure_variant(variant: str, home: Path, batch_sizes: list[int], repeats: i
     from comments.config import Settings
     from comments.domain.toxicity.detoxify_backend import load_classifier
 
+    variant, _, model_files = variant.partition("@")
+    if model_files:
+        use_bundled_files(Path(model_files))
     started = time.perf_counter()
     classifier = load_classifier(Settings(home=home, toxicity_quantize=variant == "int8"))
     if variant == "bf16":
@@ -146,7 +182,8 @@ def measure_variant(variant: str, home: Path, batch_sizes: list[int], repeats: i
         )
     result: dict[str, Any] = {
         "runner": asyncio.run(measure_runner(classifier, repeats)),
-        "variant": variant,
+        "explain": measure_explain(classifier, repeats),
+        "variant": variant + (f" ({classifier.model_id})" if model_files else ""),
         "model_id": classifier.model_id,
         "torch_threads": torch.get_num_threads(),
         "load_seconds": load_seconds,
@@ -243,6 +280,12 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--quality", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--json", type=Path, help="Also write the results here.")
+    parser.add_argument(
+        "--compare",
+        metavar="REVISION",
+        help="Also measure the bundled model committed at this git revision, interleaved with the working "
+        "tree's (same run, same machine load): e.g. v4 against v5.",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -260,8 +303,12 @@ def main() -> None:
     ensure_bundled_checkpoint(home)
     assembly_seconds = time.perf_counter() - started
 
+    variants = args.variants.split(",")
+    if args.compare:
+        other = extract_bundled(args.compare)
+        variants = [v for variant in variants for v in (f"{variant}@{other}", variant)]
     results = []
-    for variant in args.variants.split(","):
+    for variant in variants:
         command = [sys.executable, __file__, "--child", variant, "--home", str(home)]
         command += ["--batch-sizes", args.batch_sizes, "--repeats", str(args.repeats)]
         command += ["--quality" if args.quality else "--no-quality"]
@@ -298,6 +345,15 @@ def print_table(results: list[dict], assembly_seconds: float) -> None:
             f"{result['variant']:8} {result['load_seconds']:>7.2f} {result['peak_rss_mib_after_load']:>15.0f} "
             f"{result['peak_rss_mib_serving']:>16.0f}  {result['torch_threads']}"
         )
+    if any(result.get("explain") for result in results):
+        print(f"\n{'variant':8} {'score 1 ms':>11} {'explain 1 ms':>13} {'explain 8 ms':>13}")
+        for result in results:
+            if result.get("explain"):
+                e = result["explain"]
+                print(
+                    f"{result['variant']:8} {e['score_one_ms']:>11.1f} {e['explain_one_ms']:>13.1f} "
+                    f"{e['explain_batch8_ms']:>13.1f}"
+                )
     if any("held_out" in result for result in results):
         print(
             f"\n{'variant':8} {'held-out AUC':>13} {'recall@hold':>12} {'FPR@hold':>9}  (Jigsaw + Wikipedia talk test)"

@@ -54,7 +54,8 @@ class FakeScorer:
         if self.fail:
             raise RuntimeError("model exploded")
         toxic = any(word in text.lower() for word in TOXIC_WORDS)
-        return {"toxicity": 0.97 if toxic else 0.02, "insult": 0.9 if toxic else 0.01}
+        # insult stays under the default policy's insult hold: one reason (toxicity) per toxic comment.
+        return {"toxicity": 0.97 if toxic else 0.02, "insult": 0.5 if toxic else 0.01}
 
 
 COMPLETE_PROFILE = {"full_name": "Ada Reader", "country": "GB", "birth_year": 1980, "accepted_rules_version": 1}

@@ -52,8 +52,102 @@ def test_toxic_text_scores_higher_than_neutral_text(bundled_classifier: Classifi
     scores = [result["toxicity"] for result in bundled_classifier.score(NEUTRAL + TOXIC)]
     neutral, toxic = scores[: len(NEUTRAL)], scores[len(NEUTRAL) :]
     assert max(neutral) < min(toxic)
-    hold = bundled.recommended_thresholds()["toxicity"]["hold"]
-    assert max(neutral) < hold <= min(toxic)
+    held = _held(bundled_classifier, NEUTRAL + TOXIC)
+    assert held == [False] * len(NEUTRAL) + [True] * len(TOXIC)
+
+
+def _held(classifier: Classifier, texts: list[str]) -> list[bool]:
+    """The default policy: any label at or above its hold (or reject) threshold."""
+    thresholds = bundled.recommended_thresholds()
+    return [
+        any(
+            value is not None and scores[label] >= value
+            for label, levels in thresholds.items()
+            for value in levels.values()
+        )
+        for scores in classifier.score(texts)
+    ]
+
+
+# News comments, not in any training or test file (written for these tests).
+HEATED_CIVIL = [
+    "This budget is a disgrace. The chancellor promised no tax rises on working people and broke that "
+    "promise within months, and the figures in the red book do not add up.",
+    "Damn, another rise in rail fares. The government keeps failing commuters and nobody is held to account.",
+    "Calling the minister's housing plan stupid policy is fair: it builds nothing where people need homes.",
+    "As a Muslim and a nurse, I am tired of politicians using immigration as a scapegoat for NHS waiting lists.",
+]
+BY_LABEL = {
+    "threat": "I know which street you live on. Keep posting and I will come round and break your legs.",
+    "insult": "You are a brainless, pathetic little troll and everyone on this thread is laughing at you.",
+    "identity_attack": "Muslims are vermin and should never be allowed to live in this country.",
+}
+
+
+def test_the_v5_labels_are_there(bundled_classifier: Classifier) -> None:
+    assert {"toxicity", "insult", "threat", "identity_attack"} <= set(bundled_classifier.labels)
+    assert bundled_classifier.model_id == "bundled-minilm-l6-v5"
+
+
+@pytest.mark.parametrize("label", sorted(BY_LABEL))
+def test_threats_insults_and_identity_attacks_score_high_in_their_label_and_are_held(
+    bundled_classifier: Classifier, label: str
+) -> None:
+    (scores,) = bundled_classifier.score([BY_LABEL[label]])
+    assert scores[label] >= bundled.recommended_thresholds()[label]["hold"]
+    assert _held(bundled_classifier, [BY_LABEL[label]]) == [True]
+
+
+def test_heated_civil_news_comments_are_published(bundled_classifier: Classifier) -> None:
+    assert _held(bundled_classifier, HEATED_CIVIL) == [False] * len(HEATED_CIVIL)
+
+
+def test_thresholds_in_the_metadata_are_well_formed() -> None:
+    thresholds = bundled.recommended_thresholds()
+    labels = bundled.bundled_metadata()["labels"]
+    assert set(thresholds) == set(labels)
+    for levels in thresholds.values():
+        assert set(levels) == {"hold", "reject"}
+        for value in levels.values():
+            assert value is None or 0.0 < value < 1.0
+    # The policy: profanity alone never holds; threats and identity attacks hold lower than insults.
+    assert thresholds.get("obscene", {"hold": None})["hold"] is None
+    for low in ("threat", "identity_attack"):
+        assert thresholds[low]["hold"] <= thresholds["insult"]["hold"]
+        assert thresholds[low]["hold"] <= thresholds["toxicity"]["hold"]
+
+
+def test_explain_returns_spans_inside_the_text_that_cover_the_offending_word(bundled_classifier) -> None:
+    from comments.domain.toxicity.classifier import Explainer, Span
+
+    assert isinstance(bundled_classifier, Explainer)
+    assert bundled_classifier.span_head is not None  # the bundled model explains with its span head
+    texts = [
+        "The council's report was thorough, but you are a complete idiot if you think it settles anything.",
+        "Shut up, moron.",
+        "Thanks for the article, the section on the budget was very clear.",
+    ]
+    explained = bundled_classifier.explain(texts)
+    assert len(explained) == len(texts)
+    for text, spans in zip(texts, explained, strict=True):
+        for span in spans:
+            assert isinstance(span, Span)
+            assert 0 <= span.start < span.end <= len(text)
+            assert text[span.start : span.end].strip() == text[span.start : span.end]
+            assert span.label in bundled_classifier.labels
+            assert 0.0 <= span.score <= 1.0
+    assert "idiot" in [texts[0][s.start : s.end] for s in explained[0]]
+    assert "moron" in [texts[1][s.start : s.end] for s in explained[1]]
+    assert explained[2] == []
+    # One text at a time gives the same spans as a batch (padding does not change them).
+    assert bundled_classifier.explain([texts[1]]) == [explained[1]]
+
+
+def test_explain_falls_back_to_occlusion_without_a_span_head(bundled_classifier: DetoxifyClassifier) -> None:
+    occluding = DetoxifyClassifier(bundled_classifier.detoxify, bundled_classifier.model_id)
+    text = "Thanks for the update on the bridge, moron."
+    (spans,) = occluding.explain([text])
+    assert "moron" in [text[s.start : s.end] for s in spans]
 
 
 def test_a_single_text_gives_a_list_of_one_dict(bundled_classifier: Classifier) -> None:
@@ -104,10 +198,12 @@ def test_int8_quantisation_keeps_the_ranking(bundled_classifier: Classifier) -> 
     assert any("quantized" in type(m).__module__ for m in modules)
     scores = [result["toxicity"] for result in quantized.score(NEUTRAL + TOXIC)]
     assert max(scores[: len(NEUTRAL)]) < min(scores[len(NEUTRAL) :])
+    # The span head runs on the quantised model too.
+    assert quantized.explain(["Shut up, moron."])[0]
 
 
 def test_rules_default_to_the_bundled_models_recommended_thresholds():
-    """The out-of-the-box hold threshold is the one chosen on the bundled model's validation split."""
+    """The out-of-the-box thresholds are the ones chosen on the bundled model's validation split."""
     from comments.domain.rules import DEFAULT_TOXICITY_THRESHOLDS
     from comments.domain.toxicity import recommended_thresholds
 

@@ -84,3 +84,37 @@ def test_every_command_has_help(group, command: str) -> None:
     result = CliRunner().invoke(group, [command, "--help"])
     assert result.exit_code == 0
     assert "Usage" in result.output
+
+
+def test_eval_reports_per_label_and_per_category_on_a_news_style_file(tmp_path: Path, real_model: Classifier) -> None:
+    from comments.domain.toxicity import recommended_thresholds
+    from comments.domain.toxicity.evaluation import held_by_policy
+
+    header = "id,category,expected,toxicity,insult,threat,identity_attack,obscene,severe_toxicity,text\n"
+    rows = [
+        ("c1", "civil_plain", "publish", "000000", CLEAN[0]),
+        ("c2", "heated_civil", "publish", "000000", CLEAN[1]),
+        ("a1", "insult_reader", "hold", "110000", TOXIC[0]),
+        ("a2", "insult_reader", "hold", "110000", TOXIC[1]),
+        ("a3", "threat_direct", "hold", "101000", "I know where you live and I will hurt you."),
+    ]
+    path = tmp_path / "news.csv"
+    path.write_text(header + "".join(f'{i},{c},{e},{",".join(bits)},"{t}"\n' for i, c, e, bits, t in rows))
+    result = CliRunner().invoke(cli.toxicity_group, ["eval", str(path), "--resamples", "20", "--json"], obj=Settings())
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output[result.output.index("{") :])
+    assert set(report["categories"]) == {"civil_plain", "heated_civil", "insult_reader", "threat_direct"}
+    assert report["categories"]["insult_reader"]["rows"] == 2
+    # Labels the file has and the model gives (severe_toxicity only where the model has it).
+    assert {"toxicity", "insult", "threat"} <= set(report["labels"])
+    assert report["labels"]["insult"]["rows"] == 5
+    scores = real_model.score([t for *_, t in rows])
+    policy = {label: v for label, v in recommended_thresholds().items() if label in real_model.labels}
+    held = held_by_policy({label: [s[label] for s in scores] for label in real_model.labels}, policy)
+    assert report["expected"]["hold"]["held"]["value"] == pytest.approx(held[2:].mean())
+    assert report["expected"]["publish"]["held"]["value"] == pytest.approx(held[:2].mean())
+
+    text = CliRunner().invoke(cli.toxicity_group, ["eval", str(path), "--resamples", "0"], obj=Settings())
+    assert text.exit_code == 0, text.output
+    assert "threat_direct" in text.output
+    assert "insult" in text.output

@@ -91,3 +91,71 @@ def test_read_labeled_refuses_labels_that_are_not_binary(tmp_path: Path) -> None
     path.write_text("tweet,label\nsome text,2\n")
     with pytest.raises(ValueError, match="not 0/1"):
         read_labeled(path)
+
+
+# ---------------------------------------------------------------- multi-label policy, spans, per category
+
+
+def test_the_policy_holds_when_any_label_reaches_its_threshold() -> None:
+    from comments.domain.toxicity.evaluation import held_by_policy
+
+    scores = {"toxicity": np.array([0.1, 0.6, 0.1, 0.1]), "threat": np.array([0.0, 0.0, 0.3, 0.9])}
+    thresholds = {"toxicity": {"hold": 0.5, "reject": None}, "threat": {"hold": 0.3, "reject": 0.95}}
+    assert held_by_policy(scores, thresholds).tolist() == [False, True, True, True]
+    # A label with both thresholds null (obscene in the bundled policy) never holds.
+    assert not held_by_policy({"obscene": np.array([0.99])}, {"obscene": {"hold": None, "reject": None}}).any()
+    # A reject threshold alone still takes the comment out of publication.
+    assert held_by_policy({"threat": np.array([0.96])}, {"threat": {"hold": None, "reject": 0.95}}).tolist() == [True]
+
+
+def test_proportion_brackets_the_share() -> None:
+    from comments.domain.toxicity.evaluation import proportion
+
+    share = proportion([True] * 10 + [False] * 30, resamples=200, seed=1)
+    assert share.value == 0.25
+    assert share.low < 0.25 < share.high
+    assert proportion([True] * 10 + [False] * 30, resamples=200, seed=1) == share
+
+
+@pytest.mark.parametrize(
+    ("predicted", "gold", "f1"),
+    [
+        (set(), set(), 1.0),
+        ({1}, set(), 0.0),
+        (set(), {1}, 0.0),
+        ({1, 2, 3, 4}, {3, 4, 5, 6}, 0.5),
+        ({1, 2}, {1, 2}, 1.0),
+    ],
+)
+def test_span_f1_is_semevals_per_post_f1(predicted: set[int], gold: set[int], f1: float) -> None:
+    from comments.domain.toxicity.evaluation import span_f1
+
+    assert span_f1(predicted, gold) == pytest.approx(f1)
+
+
+def test_multilabel_report_gives_every_label_and_category() -> None:
+    from comments.domain.toxicity.evaluation import is_multilabel, multilabel_report
+
+    rows = [
+        {"text": "a", "category": "civil_plain", "expected": "publish", "toxicity": "0", "threat": "0"},
+        {"text": "b", "category": "civil_plain", "expected": "publish", "toxicity": "0", "threat": "0"},
+        {"text": "c", "category": "threat_direct", "expected": "hold", "toxicity": "1", "threat": "1"},
+        {"text": "d", "category": "insult_reader", "expected": "hold", "toxicity": "1", "threat": "0"},
+    ]
+    scores = [
+        {"toxicity": 0.1, "threat": 0.0},
+        {"toxicity": 0.7, "threat": 0.0},
+        {"toxicity": 0.4, "threat": 0.8},
+        {"toxicity": 0.9, "threat": 0.1},
+    ]
+    thresholds = {"toxicity": {"hold": 0.6, "reject": None}, "threat": {"hold": 0.5, "reject": None}}
+    assert is_multilabel(list(rows[0]))
+    assert not is_multilabel(["text", "label"])
+    report = multilabel_report(rows, scores, thresholds, resamples=50)
+    assert set(report["labels"]) == {"toxicity", "threat"}
+    assert report["labels"]["threat"]["roc_auc"]["value"] == 1.0
+    assert report["labels"]["toxicity"]["thresholds"]["hold"]["recall"]["value"] == 0.5
+    assert report["categories"]["civil_plain"]["held"]["value"] == 0.5
+    assert report["categories"]["threat_direct"] | {"held": None} == {"rows": 1, "held": None, "expected": "hold"}
+    assert report["expected"]["hold"]["held"]["value"] == 1.0
+    assert report["expected"]["publish"]["held"]["value"] == 0.5

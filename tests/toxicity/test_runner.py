@@ -162,3 +162,16 @@ def test_an_answer_for_a_closed_loop_does_not_kill_the_worker() -> None:
     request = _Request("late", loop.create_future(), loop)
     loop.close()
     request.answer({"toxicity": 0.1}, None)  # raised RuntimeError in the worker thread before
+
+
+def test_the_fake_explains_with_spans_over_its_keywords() -> None:
+    from comments.domain.toxicity.classifier import Explainer, Span
+
+    fake = FakeClassifier({"insult": ["idiot"], "threat": ["kill"]})
+    assert isinstance(fake, Explainer)
+    text = "You idiot, I will kill you, idiot."
+    (spans,) = fake.explain([text])
+    assert [text[s.start : s.end] for s in spans] == ["idiot", "kill", "idiot"]
+    assert [s.label for s in spans] == ["insult", "threat", "insult"]
+    assert fake.explain(["Thanks for the article."]) == [[]]
+    assert spans[0] == Span(start=4, end=9, label="insult", score=fake.toxic_score)

@@ -29,8 +29,16 @@ ProfileField = Literal[
 WORD_LISTS_MAX_CHARACTERS: Final = 20_000
 """Banned and suspect entries together compile into one pattern, once per rule set (about 1 s at this size)."""
 
-# Toxicity thresholds per label out of the box; the toxicity model's evaluation sets them (docs/toxicity.md).
-DEFAULT_TOXICITY_THRESHOLDS: Final = {"toxicity": {"hold": 0.27, "reject": None}}
+# Toxicity thresholds per label out of the box: the bundled model v5's policy, chosen on its validation split
+# (docs/toxicity.md#the-policy). obscene never holds: profanity alone is published.
+DEFAULT_TOXICITY_THRESHOLDS: Final = {
+    "toxicity": {"hold": 0.75, "reject": None},
+    "severe_toxicity": {"hold": 0.07, "reject": None},
+    "obscene": {"hold": None, "reject": None},
+    "threat": {"hold": 0.31, "reject": None},
+    "insult": {"hold": 0.79, "reject": None},
+    "identity_attack": {"hold": 0.59, "reject": None},
+}
 
 
 @dataclass(frozen=True, slots=True)

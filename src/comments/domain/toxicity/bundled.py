@@ -26,6 +26,8 @@ from typing import Any
 BUNDLED_DIR = Path(__file__).with_name("bundled")
 TRAINED_TENSORS = BUNDLED_DIR / "minilm_l6_toxicity.safetensors"
 METADATA_FILE = BUNDLED_DIR / "metadata.json"
+SPAN_HEAD_TENSORS = BUNDLED_DIR / "span_head.safetensors"
+"""The token span head behind `explain()`: a linear layer over the encoder's last hidden state."""
 
 MODEL_CLASS = "BertForSequenceClassification"
 TOKENIZER_CLASS = "BertTokenizer"
@@ -62,6 +64,11 @@ def bundled_model_id() -> str:
 def recommended_thresholds() -> dict[str, dict[str, float | None]]:
     """`{label: {"hold": float, "reject": float | None}}` chosen on the validation split (docs/toxicity.md)."""
     return bundled_metadata()["thresholds"]
+
+
+def span_threshold() -> float:
+    """Token probability at or above which a word is part of an explained span (chosen on validation)."""
+    return float(bundled_metadata().get("explain", {}).get("span_threshold", 0.5))
 
 
 def backbone_dir() -> Path:

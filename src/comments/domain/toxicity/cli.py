@@ -16,7 +16,7 @@ import click
 from comments.config import Settings
 from comments.domain.toxicity.bundled import ASSEMBLY_STEPS, ensure_bundled_checkpoint, recommended_thresholds
 from comments.domain.toxicity.classifier import Classifier, ModelLoadError
-from comments.domain.toxicity.evaluation import evaluate, read_labeled
+from comments.domain.toxicity.evaluation import evaluate, is_multilabel, multilabel_report, read_labeled, read_rows
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -98,8 +98,22 @@ def eval_command(
     seed: int,
     as_json: bool,
 ) -> None:
-    """ROC AUC and recall / false-positive rate (95% bootstrap intervals) on a labeled CSV or JSONL FILE."""
+    """ROC AUC and recall / false-positive rate (95% bootstrap intervals) on a labeled CSV or JSONL FILE.
+
+    A file with several columns named after model labels (toxicity, insult, threat, ...), a `category` or
+    an `expected` (publish/hold/reject) column, such as scripts/data/news_comments.csv, is reported per
+    label and per category instead: each label's AUC and rates at its hold threshold, and the share of each
+    category held by the whole policy (any label at or above its default threshold).
+    """
     settings = _settings(ctx)
+    if label_column is None and not thresholds:
+        try:
+            rows = read_rows(file)
+        except (ValueError, KeyError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        if is_multilabel(list(rows[0])):
+            _eval_multilabel(settings, file, rows, text_column, resamples, seed, as_json)
+            return
     try:
         data = read_labeled(file, text_column=text_column, label_column=label_column)
     except (ValueError, KeyError) as exc:
@@ -127,6 +141,52 @@ def eval_command(
             f"{name:>6} >= {measured['threshold']:<5}  recall {_estimate(measured['recall'])}  "
             f"false-positive rate {_estimate(measured['false_positive_rate'])}"
         )
+    if resamples:
+        click.echo(f"[95% bootstrap intervals, {resamples} resamples]")
+
+
+def _eval_multilabel(
+    settings: Settings,
+    file: Path,
+    rows: list[dict],
+    text_column: str | None,
+    resamples: int,
+    seed: int,
+    as_json: bool,
+) -> None:
+    from comments.domain.toxicity.evaluation import TEXT_COLUMNS
+
+    column = text_column or next((c for c in TEXT_COLUMNS if c in rows[0]), None)
+    if column is None or column not in rows[0]:
+        raise click.ClickException(f"{file}: no text column among {list(rows[0])}")
+    classifier = _load(settings)
+    texts = [str(row[column] or "") for row in rows]
+    scores: list[dict[str, float]] = []
+    batches = list(_chunks(texts, settings.toxicity_batch_size))
+    with click.progressbar(batches, label="scoring", file=sys.stderr) as progress:
+        for batch in progress:
+            scores += classifier.score(batch)
+    policy = {label: levels for label, levels in recommended_thresholds().items() if label in classifier.labels}
+    try:
+        report = multilabel_report(rows, scores, policy, resamples=resamples, seed=seed)
+    except ValueError as exc:
+        raise click.ClickException(f"{file}: {exc}") from exc
+    report = {"model_id": classifier.model_id, "file": str(file)} | report
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"{file}: {report['rows']} rows; model {classifier.model_id}; thresholds {policy}")
+    click.echo(f"{'label':18} {'rows':>5} {'pos':>5}  {'ROC AUC':24} recall / false-positive rate at hold")
+    for label, entry in report["labels"].items():
+        hold = entry["thresholds"].get("hold")
+        rates = f"{_estimate(hold['recall'])} / {_estimate(hold['false_positive_rate'])}" if hold else "(never holds)"
+        click.echo(f"{label:18} {entry['rows']:>5} {entry['toxic']:>5}  {_estimate(entry['roc_auc']):24} {rates}")
+    if report["categories"]:
+        click.echo(f"\n{'category':24} {'rows':>5} {'expected':>8}  held or rejected at the defaults")
+        for category, entry in report["categories"].items():
+            click.echo(f"{category:24} {entry['rows']:>5} {entry.get('expected', ''):>8}  {_estimate(entry['held'])}")
+    for outcome, entry in report.get("expected", {}).items():
+        click.echo(f"expected {outcome:8} {entry['rows']:>5} rows: held {_estimate(entry['held'])}")
     if resamples:
         click.echo(f"[95% bootstrap intervals, {resamples} resamples]")
 

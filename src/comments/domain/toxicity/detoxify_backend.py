@@ -7,12 +7,15 @@ the package stays cheap for the CLI and for tests that use a fake classifier.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from comments.domain.toxicity import bundled as _bundled
 from comments.domain.toxicity.bundled import bundled_model_id, ensure_bundled_checkpoint
-from comments.domain.toxicity.classifier import ModelLoadError
+from comments.domain.toxicity.classifier import ModelLoadError, Span
 
 if TYPE_CHECKING:
     from comments.config import Settings
@@ -28,15 +31,119 @@ CPU_PREDICT_CHUNK = 8
 ACCELERATOR_PREDICT_CHUNK = 64
 
 
+# A word: a run of non-space characters, without the punctuation around it ("moron," -> "moron").
+_WORD = re.compile(r"\S+")
+_EDGE_PUNCTUATION = ".,;:!?\"'()[]{}<>\u00ab\u00bb\u201c\u201d\u2018\u2019"  # with typographic quotes
+
+
+@dataclass(frozen=True, slots=True)
+class SpanHead:
+    """The bundled model's token span head: a linear layer over the encoder's last hidden state, with the
+    fast tokenizer of the same vocabulary (for character offsets) and the word threshold."""
+
+    weight: Any  # torch.Tensor [1, hidden]
+    bias: Any  # torch.Tensor [1]
+    tokenizer: Any
+    threshold: float
+    max_length: int
+
+
 class DetoxifyClassifier:
     """A loaded `detoxify.Detoxify`. `score` sorts the texts by length and predicts in chunks of similar
-    length (`predict_chunk` texts per call), then returns the scores in the order given."""
+    length (`predict_chunk` texts per call), then returns the scores in the order given.
 
-    def __init__(self, detoxify: Any, model_id: str, predict_chunk: int = CPU_PREDICT_CHUNK) -> None:
+    `explain` runs detoxify's own loaded model once per text with `output_hidden_states` and applies the
+    span head to the last hidden state (the bundled model); without a span head (Detoxify's published
+    models, local checkpoints) it falls back to occlusion: a word's share of the top score, one forward
+    pass per word.
+    """
+
+    def __init__(
+        self,
+        detoxify: Any,
+        model_id: str,
+        predict_chunk: int = CPU_PREDICT_CHUNK,
+        span_head: SpanHead | None = None,
+    ) -> None:
         self.detoxify = detoxify
         self.model_id = model_id
         self.labels: tuple[str, ...] = tuple(detoxify.class_names)
         self.predict_chunk = predict_chunk
+        self.span_head = span_head
+        # Occlusion: a word is a span when removing it takes away this share of the top score.
+        self.occlusion_threshold = 0.3
+
+    def explain(self, texts: list[str]) -> list[list[Span]]:
+        words, labels = self._explain(texts)
+        threshold = self.span_head.threshold if self.span_head is not None else self.occlusion_threshold
+        return [
+            [Span(start, end, label, round(p, 4)) for start, end, p in found if p >= threshold]
+            for found, label in zip(words, labels, strict=True)
+        ]
+
+    def explain_words(self, texts: list[str]) -> list[list[tuple[int, int, float]]]:
+        """Every word of every text with its span probability (or occlusion share), in text order."""
+        return self._explain(texts)[0]
+
+    def _explain(self, texts: list[str]) -> tuple[list[list[tuple[int, int, float]]], list[str]]:
+        if self.span_head is None:
+            return self._occlusion_words(texts)
+        import torch
+
+        head = self.span_head
+        order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
+        words: list[list[tuple[int, int, float]]] = [[] for _ in texts]
+        labels = ["toxicity"] * len(texts)
+        device = next(self.detoxify.model.parameters()).device
+        for start in range(0, len(order), self.predict_chunk):
+            chunk = order[start : start + self.predict_chunk]
+            encoded = head.tokenizer(
+                [texts[i] for i in chunk],
+                truncation=True,
+                max_length=head.max_length,
+                padding=True,
+                return_offsets_mapping=True,
+                return_tensors="pt",
+            )
+            offsets = encoded.pop("offset_mapping").tolist()
+            with torch.no_grad():
+                output = self.detoxify.model(**encoded.to(device), output_hidden_states=True)
+                hidden = output.hidden_states[-1].float()
+                tokens = torch.sigmoid(hidden @ head.weight.T.to(device) + head.bias.to(device))[..., 0].cpu()
+                scores = torch.sigmoid(output.logits.float()).cpu()
+            for row, index in enumerate(chunk):
+                words[index] = _word_scores(texts[index], offsets[row], tokens[row].tolist())
+                labels[index] = self._label_for(scores[row].tolist())
+        return words, labels
+
+    def _label_for(self, scores: list[float]) -> str:
+        others = [(score, label) for label, score in zip(self.labels, scores, strict=True) if label != "toxicity"]
+        if others and max(others)[0] >= 0.5:
+            return max(others)[1]
+        return (
+            "toxicity"
+            if "toxicity" in self.labels
+            else self.labels[int(max(range(len(scores)), key=scores.__getitem__))]
+        )
+
+    def _occlusion_words(self, texts: list[str]) -> tuple[list[list[tuple[int, int, float]]], list[str]]:
+        results: list[list[tuple[int, int, float]]] = []
+        labels = []
+        for text in texts:
+            spans = _words(text)
+            variants = [text] + [text[:start] + text[end:] for start, end in spans]
+            scored = self.score(variants)
+            base = scored[0]
+            top = max(base, key=base.__getitem__)
+            labels.append(self._label_for([base[label] for label in self.labels]))
+            whole = max(base[top], 1e-6)
+            results.append(
+                [
+                    (start, end, max(0.0, (whole - s[top]) / whole))
+                    for (start, end), s in zip(spans, scored[1:], strict=True)
+                ]
+            )
+        return results, labels
 
     def score(self, texts: list[str]) -> list[dict[str, float]]:
         order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
@@ -76,11 +183,52 @@ def load_classifier(settings: Settings, on_step: Callable[[str], None] | None = 
     else:
         detoxify, model_id = _load_local(Path(name).expanduser(), settings), f"checkpoint-{Path(name).stem}"
 
+    span_head = _load_span_head(settings) if name == "bundled" else None
     if settings.toxicity_quantize:
         detoxify.model = quantize_linear_layers(detoxify.model)
         model_id += "-int8"
     chunk = CPU_PREDICT_CHUNK if settings.toxicity_device == "cpu" else ACCELERATOR_PREDICT_CHUNK
-    return DetoxifyClassifier(detoxify, model_id, predict_chunk=chunk)
+    return DetoxifyClassifier(detoxify, model_id, predict_chunk=chunk, span_head=span_head)
+
+
+def _word_scores(text: str, offsets: list[list[int]], tokens: list[float]) -> list[tuple[int, int, float]]:
+    """Token probabilities merged to words: a word scores its highest token."""
+    found = []
+    for start, end in _words(text):
+        inside = [p for (a, b), p in zip(offsets, tokens, strict=False) if a != b and a < end and b > start]
+        if inside:
+            found.append((start, end, float(max(inside))))
+    return found
+
+
+def _words(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        while start < end and text[start] in _EDGE_PUNCTUATION:
+            start += 1
+        while end > start and text[end - 1] in _EDGE_PUNCTUATION:
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+    return spans
+
+
+def _load_span_head(settings: Settings) -> SpanHead | None:
+    if not _bundled.SPAN_HEAD_TENSORS.is_file():
+        return None
+    from safetensors.torch import load_file
+    from transformers import BertTokenizerFast
+
+    tensors = load_file(_bundled.SPAN_HEAD_TENSORS)
+    config_dir = ensure_bundled_checkpoint(settings.home).config_dir
+    return SpanHead(
+        weight=tensors["weight"].float(),
+        bias=tensors["bias"].float(),
+        tokenizer=BertTokenizerFast.from_pretrained(str(config_dir)),
+        threshold=_bundled.span_threshold(),
+        max_length=int(_bundled.bundled_metadata()["max_length"]),
+    )
 
 
 def quantize_linear_layers(model: Any) -> Any:

@@ -185,3 +185,129 @@ def _binary(value: Any, where: str) -> int:
     if text in _FALSE:
         return 0
     raise ValueError(f"{where}: label {value!r} is not 0/1")
+
+
+# ---------------------------------------------------------------- multi-label policy and spans
+
+
+def held_by_policy(
+    scores: Mapping[str, np.ndarray], thresholds: Mapping[str, Mapping[str, float | None]]
+) -> np.ndarray:
+    """Per text: held or rejected by the per-label policy, i.e. some label's score >= its hold (or reject)
+    threshold. Labels without a score or with both thresholds null never hold."""
+    flags: np.ndarray | None = None
+    for label, levels in thresholds.items():
+        if label not in scores:
+            continue
+        values = np.asarray(scores[label], dtype=float)
+        if flags is None:
+            flags = np.zeros(values.shape, dtype=bool)
+        for level in ("hold", "reject"):
+            threshold = levels.get(level)
+            if threshold is not None:
+                flags |= values >= threshold
+    if flags is None:
+        size = len(next(iter(scores.values()))) if scores else 0
+        return np.zeros(size, dtype=bool)
+    return flags
+
+
+def proportion(flags: Sequence[bool] | np.ndarray, *, resamples: int = 1000, seed: int = 0) -> Estimate:
+    """A share with a percentile bootstrap interval (rows resampled)."""
+    values = np.asarray(flags, dtype=float)
+    if values.size == 0:
+        return Estimate(float("nan"), float("nan"), float("nan"))
+    value = float(values.mean())
+    if resamples <= 0:
+        return Estimate(value, float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    draws = values[rng.integers(0, values.size, size=(resamples, values.size))].mean(axis=1)
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return Estimate(value, float(low), float(high))
+
+
+def span_f1(predicted: set[int], gold: set[int]) -> float:
+    """SemEval-2021 Task 5 per-post F1 over character offsets (both empty: 1; one empty: 0)."""
+    if not gold:
+        return 1.0 if not predicted else 0.0
+    if not predicted:
+        return 0.0
+    overlap = len(predicted & gold)
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / len(predicted), overlap / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+# Label names Detoxify's models use: a file with several such 0/1 columns (or a `category` column) is
+# evaluated per label and per category.
+DETOXIFY_LABELS = (
+    "toxicity",
+    "severe_toxicity",
+    "obscene",
+    "threat",
+    "insult",
+    "identity_attack",
+    "identity_hate",
+    "sexual_explicit",
+)
+HOLD_EXPECTED = {"hold", "reject"}
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """All rows of a CSV (header row) or JSONL file, as dicts."""
+    path = Path(path)
+    rows = _read_jsonl(path) if path.suffix.lower() in {".jsonl", ".ndjson"} else _read_csv(path)
+    if not rows:
+        raise ValueError(f"{path}: no rows")
+    return rows
+
+
+def is_multilabel(columns: Sequence[str]) -> bool:
+    return "category" in columns or "expected" in columns or sum(c in DETOXIFY_LABELS for c in columns) >= 2
+
+
+def multilabel_report(
+    rows: Sequence[Mapping[str, Any]],
+    scores: Sequence[Mapping[str, float]],
+    thresholds: Mapping[str, Mapping[str, float | None]],
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Per label (each 0/1 column named after a model label): ROC AUC and recall / false-positive rate at
+    its hold threshold. Per category (a `category` column) and per `expected` outcome (publish / hold /
+    reject): the share held or rejected by the whole policy, i.e. any label at or above its threshold."""
+    labels = list(scores[0]) if scores else []
+    columns = list(rows[0]) if rows else []
+    matrix = {label: np.array([s[label] for s in scores], dtype=float) for label in labels}
+    held = held_by_policy(matrix, {label: thresholds[label] for label in labels if label in thresholds})
+    options = {"resamples": resamples, "seed": seed}
+    report: dict[str, Any] = {"rows": len(rows), "thresholds": dict(thresholds), "labels": {}, "categories": {}}
+    for label in labels:
+        if label not in columns:
+            continue
+        y = np.array([_binary(row[label], f"column {label!r}") for row in rows])
+        levels = thresholds.get(label, {})
+        at = {name: value for name, value in levels.items() if value is not None}
+        report["labels"][label] = evaluate(y, matrix[label], at, **options)
+    report["held"] = proportion(held, **options).as_dict()
+    if "category" in columns:
+        categories = np.array([str(row["category"]) for row in rows])
+        for category in dict.fromkeys(categories):
+            members = categories == category
+            entry: dict[str, Any] = {"rows": int(members.sum()), "held": proportion(held[members], **options).as_dict()}
+            if "expected" in columns:
+                expected = {str(row["expected"]) for row, m in zip(rows, members, strict=True) if m}
+                entry["expected"] = "/".join(sorted(expected))
+            report["categories"][category] = entry
+    if "expected" in columns:
+        expected_hold = np.array([str(row["expected"]).strip().lower() in HOLD_EXPECTED for row in rows])
+        report["expected"] = {
+            "publish": {
+                "rows": int((~expected_hold).sum()),
+                "held": proportion(held[~expected_hold], **options).as_dict(),
+            },
+            "hold": {"rows": int(expected_hold.sum()), "held": proportion(held[expected_hold], **options).as_dict()},
+        }
+    return report

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from comments.domain.toxicity.classifier import Classifier
+from comments.domain.toxicity.classifier import Classifier, Span
 
 TEST_MODEL_HOME = Path(tempfile.gettempdir()) / "comments-test-models"
 """Where tests assemble the bundled model: kept between sessions (assembly is keyed and idempotent)."""
@@ -19,7 +19,8 @@ DEFAULT_KEYWORDS: Mapping[str, tuple[str, ...]] = {
 
 
 class FakeClassifier:
-    """Scores `toxic_score` for a label when the text contains one of its keywords, else `clean_score`.
+    """Scores `toxic_score` for a label when the text contains one of its keywords, else `clean_score`;
+    `explain` returns a Span (that label, `toxic_score`) over every occurrence of a keyword, in text order.
 
     Knobs for failure paths: `delay_seconds` (slow model), `error` (raised by every `score` call).
     Every batch it is given is recorded in `batches`, so tests can show batching rather than assume it.
@@ -46,6 +47,24 @@ class FakeClassifier:
         self.delay_seconds = delay_seconds
         self.error = error
         self.batches: list[list[str]] = []
+        self.explained: list[list[str]] = []
+
+    def explain(self, texts: list[str]) -> list[list[Span]]:
+        self.explained.append(list(texts))
+        if self.error is not None:
+            raise self.error
+        results = []
+        for text in texts:
+            lowered = text.lower()
+            found = []
+            for label, words in self.keywords.items():
+                for word in words:
+                    start = lowered.find(word)
+                    while start != -1:
+                        found.append(Span(start, start + len(word), label, self.toxic_score))
+                        start = lowered.find(word, start + len(word))
+            results.append(sorted(found, key=lambda span: (span.start, span.end)))
+        return results
 
     @property
     def batch_sizes(self) -> list[int]:

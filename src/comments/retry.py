@@ -2,7 +2,8 @@
 instead of costing the client a 500:
 
 - its connection was cut under it (a PostgreSQL backend terminated or restarted, a proxy dropping
-  connections): once more, on a fresh connection. Idle pooled connections are checked before use
+  connections): up to twice more, each on a fresh connection (a request queued through two rounds of
+  terminations meets two separate failures). Idle pooled connections are checked before use
   (`pool_pre_ping`); this covers the ones cut while in use;
 - SQLite said "database is locked": in WAL mode a transaction that read and then writes gets SQLITE_BUSY
   at once, without waiting for busy_timeout, when another writer committed meanwhile. A few times, after
@@ -33,7 +34,7 @@ log = logging.getLogger("comments.db")
 _KEY = "comments_retry"
 _ATTEMPTS = "comments_retry_attempts"
 PENDING = "pending"
-LIMITS = {"lost": 1, "busy": 5}
+LIMITS = {"lost": 2, "busy": 5}
 """Retries per kind of failure."""
 
 

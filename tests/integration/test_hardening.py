@@ -395,7 +395,7 @@ async def test_a_request_whose_connection_was_lost_runs_again(api, monkeypatch, 
     assert not [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
 
 
-async def test_a_connection_lost_twice_is_a_500_logged_once(api, monkeypatch, caplog):
+async def test_a_connection_that_stays_lost_is_a_500_logged_once(api, monkeypatch, caplog):
     from sqlalchemy.exc import DBAPIError
 
     async def dead(self, *args, **kwargs):

@@ -42,16 +42,33 @@ Row = tuple[Any, ...]
 
 class VersionProbe:
     """`article`, `articles` and `reply_root` answer rows like the statements above, ids as UUIDs, or
-    None when the probe cannot answer now (the caller then asks through its session)."""
+    None when the probe cannot answer now (the caller then asks through its session). A driver's probe
+    says how it runs a statement and writes its parameters."""
+
+    article_sql: str
+    root_sql: str
+
+    async def _rows(self, sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]] | None:
+        """The statement's rows, or None when the driver cannot answer now."""
+        raise NotImplementedError
+
+    def _articles_query(self, slug: str, external_ids: Sequence[str]) -> tuple[str, Sequence[Any]]:
+        raise NotImplementedError
+
+    def _uuid_param(self, value: UUID) -> Any:
+        return value
 
     async def article(self, slug: str, external_id: str) -> Row | bool | None:
-        raise NotImplementedError
+        return _first(await self._rows(self.article_sql, (external_id, slug)), uuids=(0, 1))
 
     async def articles(self, slug: str, external_ids: Sequence[str]) -> list[Row] | None:
-        raise NotImplementedError
+        rows = await self._rows(*self._articles_query(slug, external_ids))
+        if rows is None:
+            return None
+        return [(_uuid(s), e, _uuid(a), n) for s, e, a, n in rows]
 
     async def reply_root(self, root_id: UUID) -> Row | bool | None:
-        raise NotImplementedError
+        return _first(await self._rows(self.root_sql, (self._uuid_param(root_id),)), uuids=(0,))
 
     async def close(self) -> None:
         return None
@@ -78,7 +95,19 @@ def _uuid(value: Any) -> UUID | None:
     return UUID(int=value.int) if type(value) is not UUID else value
 
 
+def _first(rows: Sequence[Sequence[Any]] | None, *, uuids: tuple[int, ...]) -> Row | bool | None:
+    """The first row, its columns `uuids` as UUIDs; NOT_FOUND when there is none."""
+    if rows is None:
+        return None
+    if not rows:
+        return NOT_FOUND
+    return tuple(_uuid(value) if column in uuids else value for column, value in enumerate(rows[0]))
+
+
 class SqliteProbe(VersionProbe):
+    article_sql = ARTICLE_SQL.format("?", "?")
+    root_sql = ROOT_SQL.format("?")
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
@@ -91,36 +120,18 @@ class SqliteProbe(VersionProbe):
             self._db = db
         return self._db
 
-    def _run(self, sql: str, params: Sequence[Any]) -> list[Row] | None:
+    async def _rows(self, sql: str, params: Sequence[Any]) -> list[Row] | None:
         try:
             return self._connection().execute(sql, params).fetchall()
         except sqlite3.OperationalError:  # busy or locked: let the session path answer
             return None
 
-    async def article(self, slug: str, external_id: str) -> Row | bool | None:
-        rows = self._run(ARTICLE_SQL.format("?", "?"), (external_id, slug))
-        if rows is None:
-            return None
-        if not rows:
-            return NOT_FOUND
-        site_id, article_id, version = rows[0]
-        return (_uuid(site_id), _uuid(article_id), version)
-
-    async def articles(self, slug: str, external_ids: Sequence[str]) -> list[Row] | None:
+    def _articles_query(self, slug: str, external_ids: Sequence[str]) -> tuple[str, Sequence[Any]]:
         marks = "IN (" + ",".join("?" * len(external_ids)) + ")" if external_ids else "IS NULL AND 0"
-        rows = self._run(ARTICLES_SQL.format(marks, "?"), (*external_ids, slug))
-        if rows is None:
-            return None
-        return [(_uuid(s), e, _uuid(a), n) for s, e, a, n in rows]
+        return ARTICLES_SQL.format(marks, "?"), (*external_ids, slug)
 
-    async def reply_root(self, root_id: UUID) -> Row | bool | None:
-        rows = self._run(ROOT_SQL.format("?"), (root_id.bytes,))
-        if rows is None:
-            return None
-        if not rows:
-            return NOT_FOUND
-        article_id, external_id, version = rows[0]
-        return (_uuid(article_id), external_id, version)
+    def _uuid_param(self, value: UUID) -> Any:
+        return value.bytes
 
     async def close(self) -> None:
         if self._db is not None:
@@ -129,13 +140,16 @@ class SqliteProbe(VersionProbe):
 
 
 class PostgresProbe(VersionProbe):
+    article_sql = ARTICLE_SQL.format("$1", "$2")
+    root_sql = ROOT_SQL.format("$1")
+
     def __init__(self, dsn: str, settings: Settings) -> None:
         self.dsn = dsn
         self.size = settings.probe_pool_size
         self._pool: Any = None
         self._opening = asyncio.Lock()
 
-    async def _fetch(self, sql: str, *params: Any) -> list[Any]:
+    async def _rows(self, sql: str, params: Sequence[Any]) -> list[Any]:
         if self._pool is None:
             async with self._opening:  # the first requests of a process race to open it
                 if self._pool is None:
@@ -146,23 +160,8 @@ class PostgresProbe(VersionProbe):
         async with self._pool.acquire() as connection:
             return await connection.fetch(sql, *params)
 
-    async def article(self, slug: str, external_id: str) -> Row | bool | None:
-        rows = await self._fetch(ARTICLE_SQL.format("$1", "$2"), external_id, slug)
-        if not rows:
-            return NOT_FOUND
-        site_id, article_id, version = rows[0]
-        return (_uuid(site_id), _uuid(article_id), version)
-
-    async def articles(self, slug: str, external_ids: Sequence[str]) -> list[Row] | None:
-        rows = await self._fetch(ARTICLES_SQL.format("= ANY($1::varchar[])", "$2"), list(external_ids), slug)
-        return [(_uuid(s), e, _uuid(a), n) for s, e, a, n in rows]
-
-    async def reply_root(self, root_id: UUID) -> Row | bool | None:
-        rows = await self._fetch(ROOT_SQL.format("$1"), root_id)
-        if not rows:
-            return NOT_FOUND
-        article_id, external_id, version = rows[0]
-        return (_uuid(article_id), external_id, version)
+    def _articles_query(self, slug: str, external_ids: Sequence[str]) -> tuple[str, Sequence[Any]]:
+        return ARTICLES_SQL.format("= ANY($1::varchar[])", "$2"), (list(external_ids), slug)
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -41,23 +41,25 @@ def issue_token(session: AsyncSession, user: User, purpose: str, ttl_seconds: in
 def queue_verification(session: AsyncSession, settings: Settings, user: User, site: Site | None) -> None:
     """A verification mail for the user's current address, in the caller's transaction."""
     ttl = settings.email_verification_ttl_seconds
-    token = issue_token(session, user, VERIFY_EMAIL, ttl)
-    enqueue_mail(
-        session,
-        to=user.email,
-        template="verify_email",
-        context={"link": account_link(settings, site, "verify", token), "hours": ttl // 3600},
-        site=site,
-    )
+    _queue_link(session, settings, user, site, VERIFY_EMAIL, "verify", ttl, {"hours": ttl // 3600})
 
 
 def queue_reset(session: AsyncSession, settings: Settings, user: User, site: Site | None) -> None:
     ttl = settings.password_reset_ttl_seconds
-    token = issue_token(session, user, RESET_PASSWORD, ttl)
-    enqueue_mail(
-        session,
-        to=user.email,
-        template="reset_password",
-        context={"link": account_link(settings, site, "reset", token), "minutes": ttl // 60},
-        site=site,
-    )
+    _queue_link(session, settings, user, site, RESET_PASSWORD, "reset", ttl, {"minutes": ttl // 60})
+
+
+def _queue_link(
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    site: Site | None,
+    purpose: str,
+    action: str,
+    ttl_seconds: int,
+    context: dict[str, int],
+) -> None:
+    """A one-time token for `purpose` and the mail (its template is named after the purpose) with its link."""
+    token = issue_token(session, user, purpose, ttl_seconds)
+    link = account_link(settings, site, action, token)
+    enqueue_mail(session, to=user.email, template=purpose, context={"link": link, **context}, site=site)

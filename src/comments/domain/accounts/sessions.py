@@ -32,19 +32,12 @@ class SessionService:
     ) -> None:
         """Needs the current password (a stolen session alone cannot lock the owner out); ends every other
         session. Wrong current passwords count as failed logins (the same throttle)."""
-        user = await self.session.get(User, user_id)
-        if user is None:
-            raise NotFound("There is no such user.")
-        await self._check_throttle(user.email)
+        user = await self._throttled_user(user_id)
         if problem := password_problem(new, "/new_password"):
             raise InvalidInput("Check the highlighted fields.", errors=[problem])
-        if not await self.passwords.verify(user.password_hash or None, current):
-            self.session.add(LoginFailure(email=user.email, client_address=client_address[:64]))
-            await self.session.commit()
-            raise InvalidInput(
-                "Check the highlighted fields.",
-                errors=[{"pointer": "/current_password", "message": "This is not your current password."}],
-            )
+        await self._confirm_password(
+            user, current, client_address, "/current_password", "This is not your current password."
+        )
         user.password_hash = await self.passwords.hash(new)
         await revoke_sessions(self.session, user.id, keep=current_token_hash)
         enqueue_mail(self.session, to=user.email, template="password_changed", site=site)
@@ -55,20 +48,11 @@ class SessionService:
     ) -> User:
         """Move the account to another address (the password is needed): the new address gets a
         verification mail and stays unverified until its link is followed; the old one is told."""
-        user = await self.session.get(User, user_id)
-        if user is None:
-            raise NotFound("There is no such user.")
-        await self._check_throttle(user.email)
+        user = await self._throttled_user(user_id)
         email = normalise_email(new_email)
         if problem := email_problem(email):
             raise InvalidInput("Check the highlighted fields.", errors=[{"pointer": "/email", "message": problem}])
-        if not await self.passwords.verify(user.password_hash or None, password):
-            self.session.add(LoginFailure(email=user.email, client_address=client_address[:64]))
-            await self.session.commit()
-            raise InvalidInput(
-                "Check the highlighted fields.",
-                errors=[{"pointer": "/password", "message": "This is not your password."}],
-            )
+        await self._confirm_password(user, password, client_address, "/password", "This is not your password.")
         if email == user.email:
             return user
         if await self.session.scalar(select(User.id).where(User.email == email)):
@@ -84,6 +68,21 @@ class SessionService:
         enqueue_mail(self.session, to=old, template="email_changed", context={"new_email": email}, site=site)
         await self.session.commit()
         return user
+
+    async def _throttled_user(self, user_id: UUID) -> User:
+        """The user, unless their wrong passwords are over the login throttle."""
+        user = await self.session.get(User, user_id)
+        if user is None:
+            raise NotFound("There is no such user.")
+        await self._check_throttle(user.email)
+        return user
+
+    async def _confirm_password(self, user: User, password: str, client_address: str, pointer: str, wrong: str) -> None:
+        """A wrong password counts as a failed login (the same throttle), committed before the refusal."""
+        if not await self.passwords.verify(user.password_hash or None, password):
+            self.session.add(LoginFailure(email=user.email, client_address=client_address[:64]))
+            await self.session.commit()
+            raise InvalidInput("Check the highlighted fields.", errors=[{"pointer": pointer, "message": wrong}])
 
     async def _check_throttle(self, email: str) -> None:
         window = timedelta(seconds=self.settings.login_window_seconds)

@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,6 +35,16 @@ def _load(settings: Settings) -> Classifier:
             return load_classifier(settings)
     except ModelLoadError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _score_all(classifier: Classifier, texts: list[str], settings: Settings) -> list[dict[str, float]]:
+    """Every text's scores, a batch at a time, with a progress bar on stderr."""
+    scores: list[dict[str, float]] = []
+    batches = list(_chunks(texts, settings.toxicity_batch_size))
+    with click.progressbar(batches, label="scoring", file=sys.stderr) as progress:
+        for batch in progress:
+            scores += classifier.score(batch)
+    return scores
 
 
 def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -123,26 +134,22 @@ def eval_command(
     classifier = _load(settings)
     if model_label not in classifier.labels:
         raise click.ClickException(f"model {classifier.model_id} has no label {model_label!r}: {classifier.labels}")
-    scores: list[float] = []
-    batches = list(_chunks(data.texts, settings.toxicity_batch_size))
-    with click.progressbar(batches, label="scoring", file=sys.stderr) as progress:
-        for batch in progress:
-            scores += [result[model_label] for result in classifier.score(batch)]
+    scores = [result[model_label] for result in _score_all(classifier, data.texts, settings)]
 
     report = {"model_id": classifier.model_id, "label": model_label, "file": str(file)}
     report |= evaluate(data.labels, scores, at, resamples=resamples, seed=seed)
-    if as_json:
-        click.echo(json.dumps(report, indent=2))
-        return
-    click.echo(f"{file}: {report['rows']} rows, {report['toxic']} toxic; model {classifier.model_id}, {model_label}")
-    click.echo(f"ROC AUC                 {_estimate(report['roc_auc'])}")
+    _emit(report, as_json, resamples, _eval_lines(report))
+
+
+def _eval_lines(report: dict[str, Any]) -> Iterator[str]:
+    model = f"model {report['model_id']}, {report['label']}"
+    yield f"{report['file']}: {report['rows']} rows, {report['toxic']} toxic; {model}"
+    yield f"ROC AUC                 {_estimate(report['roc_auc'])}"
     for name, measured in report["thresholds"].items():
-        click.echo(
+        yield (
             f"{name:>6} >= {measured['threshold']:<5}  recall {_estimate(measured['recall'])}  "
             f"false-positive rate {_estimate(measured['false_positive_rate'])}"
         )
-    if resamples:
-        click.echo(f"[95% bootstrap intervals, {resamples} resamples]")
 
 
 def _eval_multilabel(
@@ -161,32 +168,38 @@ def _eval_multilabel(
         raise click.ClickException(f"{file}: no text column among {list(rows[0])}")
     classifier = _load(settings)
     texts = [str(row[column] or "") for row in rows]
-    scores: list[dict[str, float]] = []
-    batches = list(_chunks(texts, settings.toxicity_batch_size))
-    with click.progressbar(batches, label="scoring", file=sys.stderr) as progress:
-        for batch in progress:
-            scores += classifier.score(batch)
+    scores = _score_all(classifier, texts, settings)
     policy = {label: levels for label, levels in recommended_thresholds().items() if label in classifier.labels}
     try:
         report = multilabel_report(rows, scores, policy, resamples=resamples, seed=seed)
     except ValueError as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
     report = {"model_id": classifier.model_id, "file": str(file)} | report
-    if as_json:
-        click.echo(json.dumps(report, indent=2))
-        return
-    click.echo(f"{file}: {report['rows']} rows; model {classifier.model_id}; thresholds {policy}")
-    click.echo(f"{'label':18} {'rows':>5} {'pos':>5}  {'ROC AUC':24} recall / false-positive rate at hold")
+    _emit(report, as_json, resamples, _multilabel_lines(report, policy))
+
+
+def _multilabel_lines(report: dict[str, Any], policy: dict[str, Any]) -> Iterator[str]:
+    yield f"{report['file']}: {report['rows']} rows; model {report['model_id']}; thresholds {policy}"
+    yield f"{'label':18} {'rows':>5} {'pos':>5}  {'ROC AUC':24} recall / false-positive rate at hold"
     for label, entry in report["labels"].items():
         hold = entry["thresholds"].get("hold")
         rates = f"{_estimate(hold['recall'])} / {_estimate(hold['false_positive_rate'])}" if hold else "(never holds)"
-        click.echo(f"{label:18} {entry['rows']:>5} {entry['toxic']:>5}  {_estimate(entry['roc_auc']):24} {rates}")
+        yield f"{label:18} {entry['rows']:>5} {entry['toxic']:>5}  {_estimate(entry['roc_auc']):24} {rates}"
     if report["categories"]:
-        click.echo(f"\n{'category':24} {'rows':>5} {'expected':>8}  held or rejected at the defaults")
+        yield f"\n{'category':24} {'rows':>5} {'expected':>8}  held or rejected at the defaults"
         for category, entry in report["categories"].items():
-            click.echo(f"{category:24} {entry['rows']:>5} {entry.get('expected', ''):>8}  {_estimate(entry['held'])}")
+            yield f"{category:24} {entry['rows']:>5} {entry.get('expected', ''):>8}  {_estimate(entry['held'])}"
     for outcome, entry in report.get("expected", {}).items():
-        click.echo(f"expected {outcome:8} {entry['rows']:>5} rows: held {_estimate(entry['held'])}")
+        yield f"expected {outcome:8} {entry['rows']:>5} rows: held {_estimate(entry['held'])}"
+
+
+def _emit(report: dict[str, Any], as_json: bool, resamples: int, lines: Iterable[str]) -> None:
+    """The report as JSON, or as text with a note on the intervals."""
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    for line in lines:
+        click.echo(line)
     if resamples:
         click.echo(f"[95% bootstrap intervals, {resamples} resamples]")
 

@@ -47,7 +47,7 @@ class Attempt:
 
 class OutboxWorker(Generic[JobT]):
     model: ClassVar[Any]
-    """The outbox table: it has id, status, attempts, next_attempt_at, locked_until and last_error."""
+    """The outbox table: an `id`, a `status` and the columns of db.base.OutboxRow."""
     status: ClassVar[Any]
     """Its status enum: rows in PENDING are due once next_attempt_at comes; FAILED ones were given up."""
     name: ClassVar[str]

@@ -6,10 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from comments.db.base import UUIDv7AuditBase, enum_values
+from comments.db.base import UUIDv7AuditBase, str_enum
 
 
 class CommentStatus(enum.StrEnum):
@@ -51,12 +51,8 @@ class Comment(UUIDv7AuditBase):
     """The top-level comment this reply hangs under (None for top-level comments)."""
     depth: Mapped[int] = mapped_column(default=0)
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[CommentStatus] = mapped_column(
-        Enum(CommentStatus, native_enum=False, length=20, values_callable=enum_values)
-    )
-    auto_status: Mapped[CommentStatus | None] = mapped_column(
-        Enum(CommentStatus, native_enum=False, length=20, values_callable=enum_values), default=None
-    )
+    status: Mapped[CommentStatus] = mapped_column(str_enum(CommentStatus))
+    auto_status: Mapped[CommentStatus | None] = mapped_column(str_enum(CommentStatus), default=None)
     """What the pipeline decided when the comment was posted or last edited, before any moderator acted
     (the backtest compares proposed rules with it)."""
     flagged: Mapped[bool] = mapped_column(default=False)

@@ -7,10 +7,10 @@ from datetime import datetime
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from comments.db.base import UUIDv7AuditBase, enum_values
+from comments.db.base import OutboxRow, UUIDv7AuditBase, str_enum
 
 
 class MailStatus(enum.StrEnum):
@@ -22,7 +22,7 @@ class MailStatus(enum.StrEnum):
     """Gave up after the last retry."""
 
 
-class MailMessage(UUIDv7AuditBase):
+class MailMessage(OutboxRow, UUIDv7AuditBase):
     __tablename__ = "mail_message"
     __table_args__ = (Index("ix_mail_message_due", "status", "next_attempt_at"),)
 
@@ -34,11 +34,5 @@ class MailMessage(UUIDv7AuditBase):
     html_body: Mapped[str] = mapped_column(Text)
     """Both rendered when queued. Erased once sent over SMTP (they may hold a one-time link)."""
     site_id: Mapped[UUID | None] = mapped_column(ForeignKey("site.id", ondelete="SET NULL"), default=None)
-    status: Mapped[MailStatus] = mapped_column(
-        Enum(MailStatus, native_enum=False, length=20, values_callable=enum_values), default=MailStatus.PENDING
-    )
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    locked_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    status: Mapped[MailStatus] = mapped_column(str_enum(MailStatus), default=MailStatus.PENDING)
     sent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -8,10 +8,10 @@ from datetime import datetime
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from comments.db.base import UUIDv7AuditBase, enum_values
+from comments.db.base import OutboxRow, UUIDv7AuditBase, str_enum
 from comments.db.comments import Comment
 
 # Flagged (published but listed for moderators) comments are a sliver of a site's comments: a partial
@@ -80,7 +80,7 @@ class DeliveryStatus(enum.StrEnum):
     """Gave up after the last retry (an admin may retry it by hand)."""
 
 
-class WebhookDelivery(UUIDv7AuditBase):
+class WebhookDelivery(OutboxRow, UUIDv7AuditBase):
     """One event for one webhook: the exact body that is signed and sent, and how sending went."""
 
     __tablename__ = "webhook_delivery"
@@ -93,13 +93,6 @@ class WebhookDelivery(UUIDv7AuditBase):
     site_id: Mapped[UUID] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
     event: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[DeliveryStatus] = mapped_column(
-        Enum(DeliveryStatus, native_enum=False, length=20, values_callable=enum_values), default=DeliveryStatus.PENDING
-    )
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    locked_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    """A worker's lease while it sends, so that two processes never send the same delivery at once."""
+    status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
     last_status_code: Mapped[int | None] = mapped_column(default=None)
-    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

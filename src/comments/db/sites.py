@@ -6,10 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from comments.db.base import UUIDv7AuditBase, enum_values
+from comments.db.base import UUIDv7AuditBase, str_enum
 
 
 class Site(UUIDv7AuditBase):
@@ -68,7 +68,7 @@ class Membership(UUIDv7AuditBase):
 
     user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     site_id: Mapped[UUID] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, values_callable=enum_values))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
 
 
 class SanctionKind(enum.StrEnum):
@@ -85,9 +85,7 @@ class Sanction(UUIDv7AuditBase):
 
     user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     site_id: Mapped[UUID] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
-    kind: Mapped[SanctionKind] = mapped_column(
-        Enum(SanctionKind, native_enum=False, length=20, values_callable=enum_values)
-    )
+    kind: Mapped[SanctionKind] = mapped_column(str_enum(SanctionKind))
     reason: Mapped[str] = mapped_column(String(500), default="")
     until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     """Suspensions end then; None for bans (and warnings, which end when acknowledged)."""

@@ -2,21 +2,14 @@
 // JSON pointers, each one a button that selects the place in the text), a dry-run on a sample comment,
 // a backtest over the site's recent comments, and the history of changes.
 
-import { ApiError, enc, field, fill, h, timeEl } from "./lib.js";
-import { announcer, startStaffPage } from "./staff.js";
+import { ApiError, enc, field, fill, h, headedForm, timeEl } from "./lib.js";
+import { scoreList, startStaffPage } from "./staff.js";
 
-const main = document.getElementById("staff-main");
-const say = announcer();
 
 const state = { site: null, version: null, historyCursor: null };
 const ui = {};
 
-const api = startStaffPage({
-  role: "admin",
-  account: document.getElementById("staff-account"),
-  main,
-  onSite: (site) => openSite(site),
-});
+const { api, main, say } = startStaffPage({ role: "admin", onSite: (site) => openSite(site) });
 
 const R = () => `/api/v1/sites/${enc(state.site)}/rules`;
 
@@ -48,66 +41,60 @@ async function openSite(site) {
     "Older changes",
   );
 
-  const editorForm = h(
-    "form",
-    { class: "adm-section", novalidate: true, "aria-labelledby": "adm-rules-title" },
+  const editorForm = headedForm(
+    "adm-section",
     h("h2", { id: "adm-rules-title" }, "Rule set of ", site, " ", ui.version),
-    h("label", { for: "adm-rules" }, "Rule set (JSON; fields left out take their defaults)"),
-    ui.editor,
-    ui.status,
-    ui.errors,
-    h(
-      "div",
-      { class: "adm-buttons" },
-      h("button", { type: "submit", class: "x-button x-primary" }, "Save"),
-      h("button", { type: "button", class: "x-button", onclick: checkSyntax }, "Check JSON"),
-      h("button", { type: "button", class: "x-button", onclick: () => format() }, "Format"),
-      h("button", { type: "button", class: "x-button", onclick: () => loadRules() }, "Reload"),
-    ),
+    [
+      h("label", { for: "adm-rules" }, "Rule set (JSON; fields left out take their defaults)"),
+      ui.editor,
+      ui.status,
+      ui.errors,
+      h(
+        "div",
+        { class: "adm-buttons" },
+        h("button", { type: "submit", class: "x-button x-primary" }, "Save"),
+        h("button", { type: "button", class: "x-button", onclick: checkSyntax }, "Check JSON"),
+        h("button", { type: "button", class: "x-button", onclick: () => format() }, "Format"),
+        h("button", { type: "button", class: "x-button", onclick: () => loadRules() }, "Reload"),
+      ),
+    ],
+    () => save(),
   );
-  editorForm.addEventListener("submit", (event) => {
-    event.preventDefault();
-    save();
-  });
 
-  const dryForm = h(
-    "form",
-    { class: "adm-section x-panel", novalidate: true, "aria-labelledby": "adm-dry-title" },
+  const dryForm = headedForm(
+    "adm-section x-panel",
     h("h2", { id: "adm-dry-title" }, "Dry-run"),
-    h("p", { class: "x-muted" }, "What would happen to a comment. Nothing is stored."),
-    ui.dryBody.row,
-    h(
-      "div",
-      { class: "x-check" },
-      ui.dryProposed,
-      h("label", { for: ui.dryProposed.id }, "Use the rule set in the editor (unsaved)"),
-    ),
-    h("button", { type: "submit", class: "x-button x-primary" }, "Run dry-run"),
-    ui.dryResult,
+    [
+      h("p", { class: "x-muted" }, "What would happen to a comment. Nothing is stored."),
+      ui.dryBody.row,
+      h(
+        "div",
+        { class: "x-check" },
+        ui.dryProposed,
+        h("label", { for: ui.dryProposed.id }, "Use the rule set in the editor (unsaved)"),
+      ),
+      h("button", { type: "submit", class: "x-button x-primary" }, "Run dry-run"),
+      ui.dryResult,
+    ],
+    () => dryRun(),
   );
-  dryForm.addEventListener("submit", (event) => {
-    event.preventDefault();
-    dryRun();
-  });
 
-  const backtestForm = h(
-    "form",
-    { class: "adm-section x-panel", novalidate: true, "aria-labelledby": "adm-bt-title" },
+  const backtestForm = headedForm(
+    "adm-section x-panel",
     h("h2", { id: "adm-bt-title" }, "Backtest"),
-    h(
-      "p",
-      { class: "x-muted" },
-      "Replays the rule set in the editor over the site's recent comments (with their stored scores) and compares with what happened.",
-    ),
-    ui.since.row,
-    ui.limit.row,
-    h("button", { type: "submit", class: "x-button x-primary" }, "Run backtest"),
-    ui.backtestResult,
+    [
+      h(
+        "p",
+        { class: "x-muted" },
+        "Replays the rule set in the editor over the site's recent comments (with their stored scores) and compares with what happened.",
+      ),
+      ui.since.row,
+      ui.limit.row,
+      h("button", { type: "submit", class: "x-button x-primary" }, "Run backtest"),
+      ui.backtestResult,
+    ],
+    () => backtest(),
   );
-  backtestForm.addEventListener("submit", (event) => {
-    event.preventDefault();
-    backtest();
-  });
 
   fill(
     main,
@@ -279,27 +266,7 @@ async function dryRun() {
             )
           : h("p", { class: "x-muted" }, "No rule hits."),
         r.scores
-          ? h(
-              "dl",
-              { class: "mod-scores", "aria-label": `Scores by ${r.model || "the model"}` },
-              Object.entries(r.scores).map(([label, value]) => [
-                h("dt", {}, label.replaceAll("_", " ")),
-                h(
-                  "dd",
-                  {},
-                  h("meter", {
-                    min: "0",
-                    max: "1",
-                    low: "0.5",
-                    high: "0.8",
-                    optimum: "0",
-                    value: String(value),
-                    "aria-label": label,
-                  }),
-                  h("span", {}, value.toFixed(2)),
-                ),
-              ]),
-            )
+          ? scoreList(r.scores, r.model)
           : h("p", { class: "x-muted" }, "No toxicity scores (the model is off or unavailable)."),
       ),
     );

@@ -2,19 +2,12 @@
 // with its decision form. Separate from the queue of held and reported comments.
 
 import { enc, field, fill, h, setFieldError, timeEl } from "./lib.js";
-import { announcer, startStaffPage } from "./staff.js";
+import { startStaffPage } from "./staff.js";
 
-const main = document.getElementById("staff-main");
-const say = announcer();
 const state = { site: null, tab: "notices" };
 const ui = {};
 
-const api = startStaffPage({
-  role: "moderator",
-  account: document.getElementById("staff-account"),
-  main,
-  onSite: (site) => openSite(site),
-});
+const { api, main, say } = startStaffPage({ role: "moderator", onSite: (site) => openSite(site) });
 
 function waited(seconds) {
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
@@ -70,18 +63,6 @@ function noticeItem(n) {
   const why = field(`n-${n.id}-why`, "Explanation (sent to the notifier and the author)", h("textarea", { rows: "2" }));
   const law = field(`n-${n.id}-law`, "Legal reference (for illegal)", h("input", { type: "text" }));
   const unfounded = h("input", { type: "checkbox", id: `n-${n.id}-unfounded` });
-  const status = h("p", { role: "status" });
-  const form = h(
-    "form",
-    { class: "mod-form", "aria-label": "Decide the notice", novalidate: true },
-    action.row,
-    ground.row,
-    why.row,
-    law.row,
-    h("label", {}, unfounded, " Manifestly unfounded"),
-    h("button", { type: "submit", class: "x-button" }, "Decide"),
-    status,
-  );
   const item = h(
     "li",
     { class: "mod-item dsa-notice", dataset: { id: n.id } },
@@ -90,42 +71,29 @@ function noticeItem(n) {
     h("p", {}, "Why illegal: ", n.explanation),
     h("p", {}, "Law: ", n.legal_ground),
     h("p", { class: "x-hint" }, `Notifier: ${n.reporter_name || "anonymous"}${n.reporter_email ? ` <${n.reporter_email}>` : ""} · ${n.notifier_unfounded_notices} manifestly unfounded notices in 12 months`),
-    form,
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const explanation = why.input.value.trim();
-    setFieldError(why, explanation ? null : "Explain the decision.");
-    if (!explanation) return why.input.focus();
-    try {
-      await api.post(`/api/v1/moderation/notices/${enc(n.id)}/decision`, {
-        action: action.input.value,
-        ground: ground.input.value,
-        explanation,
-        legal_reference: law.input.value.trim() || null,
-        manifestly_unfounded: unfounded.checked,
-      });
-      fill(item, h("p", { role: "status" }, "Decided. The notifier and the author are told."));
-      say("Notice decided.");
-    } catch (e) {
-      status.textContent = (e.problem && e.problem.errors && e.problem.errors.map((x) => x.message).join(" ")) || e.message;
-    }
-  });
+  item.append(
+    decisionForm(item, why, {
+      label: "Decide the notice",
+      rows: [action.row, ground.row, why.row, law.row, h("label", {}, unfounded, " Manifestly unfounded")],
+      send: (explanation) =>
+        api.post(`/api/v1/moderation/notices/${enc(n.id)}/decision`, {
+          action: action.input.value,
+          ground: ground.input.value,
+          explanation,
+          legal_reference: law.input.value.trim() || null,
+          manifestly_unfounded: unfounded.checked,
+        }),
+      done: ["Decided. The notifier and the author are told.", "Notice decided."],
+      failed: (e) => (e.problem && e.problem.errors && e.problem.errors.map((x) => x.message).join(" ")) || e.message,
+    }),
+  );
   return item;
 }
 
 function appealItem(a) {
   const outcome = field(`a-${a.id}-outcome`, "Outcome", select([["upheld", "Uphold the decision"], ["reversed", "Reverse it"]]));
   const why = field(`a-${a.id}-why`, "Explanation (sent to the author)", h("textarea", { rows: "2" }));
-  const status = h("p", { role: "status" });
-  const form = h(
-    "form",
-    { class: "mod-form", "aria-label": "Decide the appeal", novalidate: true },
-    outcome.row,
-    why.row,
-    h("button", { type: "submit", class: "x-button" }, "Decide"),
-    status,
-  );
   const item = h(
     "li",
     { class: "mod-item dsa-appeal", dataset: { id: a.id } },
@@ -133,7 +101,30 @@ function appealItem(a) {
     a.comment_body ? h("blockquote", { class: "mod-body" }, a.comment_body) : null,
     h("p", {}, "Facts: ", a.statement.facts),
     h("p", {}, "The author says: ", a.explanation),
-    form,
+  );
+  item.append(
+    decisionForm(item, why, {
+      label: "Decide the appeal",
+      rows: [outcome.row, why.row],
+      send: (explanation) =>
+        api.post(`/api/v1/moderation/appeals/${enc(a.id)}/decision`, { outcome: outcome.input.value, explanation }),
+      done: ["Decided. The author is told.", "Appeal decided."],
+      failed: (e) => (e.status === 403 ? "You took this decision: another moderator must review the appeal." : e.message),
+    }),
+  );
+  return item;
+}
+
+/** The decision form of a notice or an appeal `item`. Every decision needs an explanation (the `why` field);
+ * send(explanation) posts it, then the item gives way to done = [what it says, what is announced]. */
+function decisionForm(item, why, { label, rows, send, done, failed }) {
+  const status = h("p", { role: "status" });
+  const form = h(
+    "form",
+    { class: "mod-form", "aria-label": label, novalidate: true },
+    rows,
+    h("button", { type: "submit", class: "x-button" }, "Decide"),
+    status,
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -141,12 +132,12 @@ function appealItem(a) {
     setFieldError(why, explanation ? null : "Explain the decision.");
     if (!explanation) return why.input.focus();
     try {
-      await api.post(`/api/v1/moderation/appeals/${enc(a.id)}/decision`, { outcome: outcome.input.value, explanation });
-      fill(item, h("p", { role: "status" }, "Decided. The author is told."));
-      say("Appeal decided.");
+      await send(explanation);
+      fill(item, h("p", { role: "status" }, done[0]));
+      say(done[1]);
     } catch (e) {
-      status.textContent = e.status === 403 ? "You took this decision: another moderator must review the appeal." : e.message;
+      status.textContent = failed(e);
     }
   });
-  return item;
+  return form;
 }

@@ -187,6 +187,17 @@ export function field(id, label, control, hint) {
   return { row, input: control, error };
 }
 
+/** A form labelled by its heading (an element with an id); submitting it runs onSubmit(event) in the page
+ * instead of loading another one. The browser's own validation is off: the pages say what is wrong. */
+export function headedForm(cls, heading, children, onSubmit) {
+  const form = h("form", { class: cls, novalidate: true, "aria-labelledby": heading.id }, heading, children);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    onSubmit(event);
+  });
+  return form;
+}
+
 /** Show (or clear, with null) a field's error message. */
 export function setFieldError(f, message) {
   f.error.textContent = message || "";

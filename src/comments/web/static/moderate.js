@@ -2,7 +2,7 @@
 // claims, bulk decisions, sanctions and keyboard shortcuts. New items arrive by polling.
 
 import { ApiError, enc, field, fill, h, setFieldError, timeEl } from "./lib.js";
-import { announcer, maybeLink, startStaffPage, typing } from "./staff.js";
+import { maybeLink, scoreList, startStaffPage, typing } from "./staff.js";
 
 const POLL_MS = Number(document.body.dataset.pollMs) || 5000;
 const REASONS = [
@@ -17,8 +17,6 @@ const REASONS = [
 ];
 const WHY = { held: "Held", reported: "Reported", flagged: "Flagged" };
 
-const main = document.getElementById("staff-main");
-const say = announcer();
 
 const state = {
   site: null,
@@ -35,12 +33,7 @@ const state = {
 
 const ui = {};
 
-const api = startStaffPage({
-  role: "moderator",
-  account: document.getElementById("staff-account"),
-  main,
-  onSite: (site) => openSite(site),
-});
+const { api, main, say } = startStaffPage({ role: "moderator", onSite: (site) => openSite(site) });
 
 const Q = () => `/api/v1/sites/${enc(state.site)}/moderation`;
 
@@ -352,29 +345,7 @@ function authorLine(a) {
 
 function scores(item) {
   if (!item.scores) return h("p", { class: "x-muted" }, "No toxicity scores (the model could not score it).");
-  const entries = Object.entries(item.scores).sort((x, y) => y[1] - x[1]);
-  return h(
-    "dl",
-    { class: "mod-scores", "aria-label": `Scores by ${item.model || "the model"}` },
-    entries.map(([label, value]) => [
-      h("dt", {}, label.replaceAll("_", " ")),
-      h(
-        "dd",
-        {},
-        // A native meter: a bar with its value for assistive technology, coloured by how high it is.
-        h("meter", {
-          min: "0",
-          max: "1",
-          low: "0.5",
-          high: "0.8",
-          optimum: "0",
-          value: String(value),
-          "aria-label": label,
-        }),
-        h("span", { class: "mod-score" }, value.toFixed(2)),
-      ),
-    ]),
-  );
+  return scoreList(item.scores, item.model);
 }
 
 function rerender(item) {
@@ -521,23 +492,26 @@ function openReject(item) {
   reason.input.focus();
 }
 
-async function claim(item) {
-  try {
-    item.claim = await api.post(`/api/v1/moderation/comments/${enc(item.comment.id)}/claim`, { minutes: 5 });
-    rerender(item);
-    say("Claimed for 5 minutes.");
-  } catch (e) {
-    fill(slotOf(item), h("p", { class: "x-error", role: "alert" }, e.message));
-  }
-  document.querySelector(`#q-${CSS.escape(item.comment.id)} article`)?.focus();
+function claim(item) {
+  return setClaim(item, true);
 }
 
-async function release(item) {
+function release(item) {
+  return setClaim(item, false);
+}
+
+/** Claims an item for 5 minutes, or releases it; either way the focus goes back to its card. */
+async function setClaim(item, claiming) {
+  const url = `/api/v1/moderation/comments/${enc(item.comment.id)}/claim`;
   try {
-    await api.delete(`/api/v1/moderation/comments/${enc(item.comment.id)}/claim`);
-    item.claim = null;
+    if (claiming) {
+      item.claim = await api.post(url, { minutes: 5 });
+    } else {
+      await api.delete(url);
+      item.claim = null;
+    }
     rerender(item);
-    say("Released.");
+    say(claiming ? "Claimed for 5 minutes." : "Released.");
   } catch (e) {
     fill(slotOf(item), h("p", { class: "x-error", role: "alert" }, e.message));
   }

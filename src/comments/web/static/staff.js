@@ -7,11 +7,9 @@ const RANK = { moderator: 1, admin: 2 };
 
 export const tokens = new TokenStore("comments:staff-token");
 
-/** Starts a staff page: shows a login form until someone with `role` (or above) on some site is logged in,
- * then a site chooser; calls onSite(site, me) whenever the site changes. Returns the Api. */
 /** A polite live region for screen readers. The text is cleared first and set a tick later, so that
  * announcing the same message twice is still read out. */
-export function announcer() {
+function announcer() {
   const live = h("p", { class: "x-sr", role: "status", "aria-live": "polite" });
   document.body.append(live);
   return (message) => {
@@ -22,7 +20,13 @@ export function announcer() {
   };
 }
 
-export function startStaffPage({ role, account, main, onSite }) {
+/** Starts a staff page (staff.html): shows a login form until someone with `role` (or above) on some site is
+ * logged in, then a site chooser; calls onSite(site, me) whenever the site changes. Returns what every staff
+ * page works with: {api, main (the page's element), say (its announcer)}. */
+export function startStaffPage({ role, onSite }) {
+  const main = document.getElementById("staff-main");
+  const account = document.getElementById("staff-account");
+  const say = announcer();
   const api = new Api(tokens, () => showLogin("Your session has ended. Log in again."));
   let me = null;
 
@@ -158,7 +162,7 @@ export function startStaffPage({ role, account, main, onSite }) {
   }
 
   begin();
-  return api;
+  return { api, main, say };
 }
 
 /** Ignore page shortcuts while someone types. */
@@ -174,4 +178,31 @@ export function maybeLink(url, text) {
   return /^https?:\/\//i.test(url || "")
     ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, text)
     : h("span", {}, text);
+}
+
+/** A model's scores, highest first, as meters (the queue's items and the admin's dry-run). */
+export function scoreList(scores, model) {
+  const entries = Object.entries(scores).sort((x, y) => y[1] - x[1]);
+  return h(
+    "dl",
+    { class: "mod-scores", "aria-label": `Scores by ${model || "the model"}` },
+    entries.map(([label, value]) => [
+      h("dt", {}, label.replaceAll("_", " ")),
+      h(
+        "dd",
+        {},
+        // A native meter: a bar with its value for assistive technology, coloured by how high it is.
+        h("meter", {
+          min: "0",
+          max: "1",
+          low: "0.5",
+          high: "0.8",
+          optimum: "0",
+          value: String(value),
+          "aria-label": label,
+        }),
+        h("span", { class: "mod-score" }, value.toFixed(2)),
+      ),
+    ]),
+  );
 }

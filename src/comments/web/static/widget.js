@@ -293,7 +293,7 @@ function togglePanel() {
   if (target) target.focus();
 }
 
-/** The session ended here (logged out everywhere, account deleted): back to the logged-out view. */
+/** The session ended here (logged out, here or everywhere, account deleted): back to the logged-out view. */
 async function endSession(message) {
   tokens.set(null);
   state.me = null;
@@ -440,14 +440,8 @@ async function logout() {
   } catch {
     /* the token is dropped here either way */
   }
-  tokens.set(null);
-  state.me = null;
-  state.block = null;
-  state.outcome = null;
-  state.panelOpen = false;
-  await loadThread(true);
-  render();
-  say("You are signed out.");
+  // The Log out button is gone with the session: the focus moves on to the login form.
+  await endSession("You are signed out.");
 }
 
 /** "Complete your personal details to comment": exactly the fields the site still needs from this reader. */
@@ -524,35 +518,26 @@ function profileStep() {
   return form;
 }
 
+const NOT_SHOWN = "Not shown to other readers.";
+/** The profile details typed in a text box: [label, the input's attributes, hint]. */
+const PROFILE_INPUTS = {
+  display_name: [
+    "Display name",
+    { autocomplete: "nickname", maxlength: "40" },
+    "Shown with your comments: 2 to 40 letters, digits, spaces, dots or dashes.",
+  ],
+  full_name: ["Full name", { autocomplete: "name", maxlength: "120" }, NOT_SHOWN],
+  birth_year: ["Year of birth", { inputmode: "numeric", autocomplete: "bday-year", maxlength: "4" }, NOT_SHOWN],
+};
+
 function profileField(name, current) {
   const value = current === null || current === undefined ? "" : String(current);
-  switch (name) {
-    case "display_name":
-      return field(
-        "cw-display_name",
-        "Display name",
-        h("input", { type: "text", autocomplete: "nickname", maxlength: "40", value }),
-        "Shown with your comments: 2 to 40 letters, digits, spaces, dots or dashes.",
-      );
-    case "full_name":
-      return field(
-        "cw-full_name",
-        "Full name",
-        h("input", { type: "text", autocomplete: "name", maxlength: "120", value }),
-        "Not shown to other readers.",
-      );
-    case "country":
-      return field("cw-country", "Country", countrySelect(value), "Not shown to other readers.");
-    case "birth_year":
-      return field(
-        "cw-birth_year",
-        "Year of birth",
-        h("input", { type: "text", inputmode: "numeric", autocomplete: "bday-year", maxlength: "4", value }),
-        "Not shown to other readers.",
-      );
-    default:
-      return field("cw-bio", "About you", h("textarea", { rows: "2", maxlength: "500" }, value));
+  if (name in PROFILE_INPUTS) {
+    const [label, attrs, hint] = PROFILE_INPUTS[name];
+    return field(`cw-${name}`, label, h("input", { type: "text", ...attrs, value }), hint);
   }
+  if (name === "country") return field("cw-country", "Country", countrySelect(value), NOT_SHOWN);
+  return field("cw-bio", "About you", h("textarea", { rows: "2", maxlength: "500" }, value));
 }
 
 function countrySelect(value) {

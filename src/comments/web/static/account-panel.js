@@ -2,7 +2,7 @@
 // panel (change password, sessions and "Log out everywhere", "Download my data", "Delete my account").
 // Every piece of server text is put in the page as text.
 
-import { ApiError, fill, field, h, setFieldError, timeEl } from "./lib.js";
+import { ApiError, fill, field, h, headedForm, setFieldError, timeEl } from "./lib.js";
 
 function retryText(error) {
   if (error.type === "rate-limited" && error.problem.retry_after) {
@@ -46,36 +46,35 @@ export function forgotForm(ctx, back) {
   const email = field("cw-forgot-email", "Email", h("input", { type: "email", autocomplete: "email", required: true }));
   const result = h("div", { "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "cw-button cw-primary" }, "Send me a reset link");
-  const form = h(
-    "form",
-    { class: "cw-auth cw-forgot", novalidate: true, "aria-labelledby": "cw-forgot-title" },
+  return headedForm(
+    "cw-auth cw-forgot",
     h("h3", { id: "cw-forgot-title", tabindex: "-1" }, "Forgot your password?"),
-    h("p", { class: "cw-muted" }, "We mail you a link to choose a new one. It works once, for an hour."),
-    email.row,
-    result,
-    submit,
-    h("p", {}, h("button", { type: "button", class: "cw-linkbutton", onclick: back }, "Back to log in")),
+    [
+      h("p", { class: "cw-muted" }, "We mail you a link to choose a new one. It works once, for an hour."),
+      email.row,
+      result,
+      submit,
+      h("p", {}, h("button", { type: "button", class: "cw-linkbutton", onclick: back }, "Back to log in")),
+    ],
+    async () => {
+      const value = email.input.value.trim();
+      setFieldError(email, value.includes("@") ? null : "Enter your email address.");
+      if (!value.includes("@")) return email.input.focus();
+      submit.disabled = true;
+      try {
+        const answer = await ctx.api.post(`/api/v1/auth/password-reset?site=${encodeURIComponent(ctx.cfg.site)}`, {
+          email: value,
+        });
+        fill(result, status(answer.message));
+        ctx.say(answer.message);
+      } catch (e) {
+        const fields = e instanceof ApiError ? e.fieldErrors() : {};
+        setFieldError(email, fields.email || null);
+        fill(result, fields.email ? null : status(retryText(e), "alert"));
+      }
+      submit.disabled = false;
+    },
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const value = email.input.value.trim();
-    setFieldError(email, value.includes("@") ? null : "Enter your email address.");
-    if (!value.includes("@")) return email.input.focus();
-    submit.disabled = true;
-    try {
-      const answer = await ctx.api.post(`/api/v1/auth/password-reset?site=${encodeURIComponent(ctx.cfg.site)}`, {
-        email: value,
-      });
-      fill(result, status(answer.message));
-      ctx.say(answer.message);
-    } catch (e) {
-      const fields = e instanceof ApiError ? e.fieldErrors() : {};
-      setFieldError(email, fields.email || null);
-      fill(result, fields.email ? null : status(retryText(e), "alert"));
-    }
-    submit.disabled = false;
-  });
-  return form;
 }
 
 /** The account panel. `ctx`: {api, cfg, me(), say, loggedOut(message), ssoToken()}. */
@@ -102,40 +101,39 @@ function changePassword(ctx) {
   const next = passwordField("cw-new-password", "New password", "new-password", "At least 10 characters.");
   const result = h("div", { "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "cw-button" }, "Change password");
-  const form = h(
-    "form",
-    { class: "cw-change-password", novalidate: true, "aria-labelledby": "cw-change-title" },
+  return headedForm(
+    "cw-change-password",
     h("h4", { id: "cw-change-title" }, "Change password"),
-    h("p", { class: "cw-muted" }, "Your other sessions are logged out when you change it."),
-    current.row,
-    next.row,
-    result,
-    submit,
+    [
+      h("p", { class: "cw-muted" }, "Your other sessions are logged out when you change it."),
+      current.row,
+      next.row,
+      result,
+      submit,
+    ],
+    async () => {
+      setFieldError(current, null);
+      setFieldError(next, null);
+      fill(result);
+      submit.disabled = true;
+      try {
+        await ctx.api.post(`/api/v1/me/password?site=${encodeURIComponent(ctx.cfg.site)}`, {
+          current_password: current.input.value,
+          new_password: next.input.value,
+        });
+        current.input.value = next.input.value = "";
+        fill(result, status("Your password is changed. Your other sessions were logged out."));
+        ctx.say("Your password is changed.");
+      } catch (e) {
+        const fields = e instanceof ApiError ? e.fieldErrors() : {};
+        setFieldError(current, fields.current_password || null);
+        setFieldError(next, fields.new_password || null);
+        if (!fields.current_password && !fields.new_password) fill(result, status(retryText(e), "alert"));
+        (fields.current_password ? current.input : next.input).focus();
+      }
+      submit.disabled = false;
+    },
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    setFieldError(current, null);
-    setFieldError(next, null);
-    fill(result);
-    submit.disabled = true;
-    try {
-      await ctx.api.post(`/api/v1/me/password?site=${encodeURIComponent(ctx.cfg.site)}`, {
-        current_password: current.input.value,
-        new_password: next.input.value,
-      });
-      current.input.value = next.input.value = "";
-      fill(result, status("Your password is changed. Your other sessions were logged out."));
-      ctx.say("Your password is changed.");
-    } catch (e) {
-      const fields = e instanceof ApiError ? e.fieldErrors() : {};
-      setFieldError(current, fields.current_password || null);
-      setFieldError(next, fields.new_password || null);
-      if (!fields.current_password && !fields.new_password) fill(result, status(retryText(e), "alert"));
-      (fields.current_password ? current.input : next.input).focus();
-    }
-    submit.disabled = false;
-  });
-  return form;
 }
 
 function sessions(ctx) {
@@ -240,41 +238,41 @@ function deleteAccount(ctx) {
     const sure = h("input", { type: "checkbox", id: "cw-delete-sure" });
     const result = h("div", { "aria-live": "polite" });
     const submit = h("button", { type: "submit", class: "cw-button cw-danger" }, "Delete my account for good");
-    const form = h(
-      "form",
-      { class: "cw-delete-confirm", novalidate: true, "aria-labelledby": "cw-delete-title" },
+    const form = headedForm(
+      "cw-delete-confirm",
       h("h4", { id: "cw-delete-title", tabindex: "-1" }, "Delete your account?"),
-      h(
-        "p",
-        {},
-        "Your account, details and sessions are removed, and your name is shown nowhere any more. ",
-        "Your comments are removed or kept as “deleted account”, as each site decided. This cannot be undone.",
-      ),
-      password ? password.row : null,
-      h("div", { class: "cw-check" }, sure, h("label", { for: sure.id }, "Yes, delete my account")),
-      result,
-      submit,
-      h("button", { type: "button", class: "cw-linkbutton", onclick: () => fill(box, start) }, "Keep my account"),
+      [
+        h(
+          "p",
+          {},
+          "Your account, details and sessions are removed, and your name is shown nowhere any more. ",
+          "Your comments are removed or kept as “deleted account”, as each site decided. This cannot be undone.",
+        ),
+        password ? password.row : null,
+        h("div", { class: "cw-check" }, sure, h("label", { for: sure.id }, "Yes, delete my account")),
+        result,
+        submit,
+        h("button", { type: "button", class: "cw-linkbutton", onclick: () => fill(box, start) }, "Keep my account"),
+      ],
+      async () => {
+        fill(result);
+        if (!sure.checked) {
+          fill(result, status("Tick the box to confirm.", "alert"));
+          return sure.focus();
+        }
+        submit.disabled = true;
+        const body = sso ? { site: ctx.cfg.site, sso_token: sso } : { password: password.input.value };
+        try {
+          await ctx.api.post("/api/v1/me/delete", body);
+          ctx.loggedOut("Your account is deleted.");
+        } catch (e) {
+          const fields = e instanceof ApiError ? e.fieldErrors() : {};
+          if (password) setFieldError(password, fields.password || null);
+          if (!fields.password) fill(result, status(retryText(e), "alert"));
+          submit.disabled = false;
+        }
+      },
     );
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      fill(result);
-      if (!sure.checked) {
-        fill(result, status("Tick the box to confirm.", "alert"));
-        return sure.focus();
-      }
-      submit.disabled = true;
-      const body = sso ? { site: ctx.cfg.site, sso_token: sso } : { password: password.input.value };
-      try {
-        await ctx.api.post("/api/v1/me/delete", body);
-        ctx.loggedOut("Your account is deleted.");
-      } catch (e) {
-        const fields = e instanceof ApiError ? e.fieldErrors() : {};
-        if (password) setFieldError(password, fields.password || null);
-        if (!fields.password) fill(result, status(retryText(e), "alert"));
-        submit.disabled = false;
-      }
-    });
     setTimeout(() => form.querySelector("#cw-delete-title").focus(), 0);
     return form;
   }

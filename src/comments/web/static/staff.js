@@ -1,7 +1,7 @@
 // What the moderator and admin pages share: logging in (their own token, apart from the reader widget's),
 // and choosing the site to work on from the staff member's roles.
 
-import { Api, ApiError, TokenStore, field, fill, h, setFieldError } from "./lib.js";
+import { Api, ApiError, TokenStore, field, fill, h, headedForm, setFieldError } from "./lib.js";
 
 const RANK = { moderator: 1, admin: 2 };
 
@@ -131,32 +131,32 @@ export function startStaffPage({ role, onSite }) {
       h("input", { type: "password", autocomplete: "current-password" }),
     );
     const error = h("p", { class: "x-error", role: "alert", hidden: !message }, message || "");
-    const form = h(
-      "form",
-      { class: "staff-login x-panel", novalidate: true, "aria-labelledby": "staff-login-title" },
+    const form = headedForm(
+      "staff-login x-panel",
       h("h2", { id: "staff-login-title" }, "Log in"),
-      email.row,
-      password.row,
-      error,
-      h("button", { type: "submit", class: "x-button x-primary" }, "Log in"),
+      [
+        email.row,
+        password.row,
+        error,
+        h("button", { type: "submit", class: "x-button x-primary" }, "Log in"),
+      ],
+      async () => {
+        setFieldError(email, email.input.value.includes("@") ? null : "Enter your email address.");
+        setFieldError(password, password.input.value ? null : "Enter your password.");
+        if (!email.input.value.includes("@") || !password.input.value) return;
+        try {
+          const session = await api.post("/api/v1/auth/login", {
+            email: email.input.value.trim(),
+            password: password.input.value,
+          });
+          tokens.set(session.token);
+          await begin();
+        } catch (e) {
+          error.textContent = e instanceof ApiError ? e.message : String(e);
+          error.hidden = false;
+        }
+      },
     );
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      setFieldError(email, email.input.value.includes("@") ? null : "Enter your email address.");
-      setFieldError(password, password.input.value ? null : "Enter your password.");
-      if (!email.input.value.includes("@") || !password.input.value) return;
-      try {
-        const session = await api.post("/api/v1/auth/login", {
-          email: email.input.value.trim(),
-          password: password.input.value,
-        });
-        tokens.set(session.token);
-        await begin();
-      } catch (e) {
-        error.textContent = e instanceof ApiError ? e.message : String(e);
-        error.hidden = false;
-      }
-    });
     fill(main, form);
     email.input.focus();
   }

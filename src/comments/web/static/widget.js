@@ -13,6 +13,7 @@ import {
   fill,
   formatDate,
   h,
+  headedForm,
   randomKey,
   setFieldError,
   timeEl,
@@ -363,68 +364,68 @@ function authForm() {
   );
   const error = h("p", { class: "x-error", role: "alert", hidden: true });
   const submit = h("button", { type: "submit", class: "cw-button cw-primary" }, register ? "Create account" : "Log in");
-  const form = h(
-    "form",
-    { class: "cw-auth", novalidate: true, "aria-labelledby": "cw-auth-title" },
+  const form = headedForm(
+    "cw-auth",
     h("h3", { id: "cw-auth-title", tabindex: "-1" }, register ? "Create an account to comment" : "Log in to comment"),
-    h(
-      "p",
-      {},
-      register ? "Already have an account? " : "New here? ",
+    [
       h(
-        "button",
-        { type: "button", class: "cw-linkbutton", onclick: () => switchAuth(register ? "login" : "register") },
-        register ? "Log in" : "Create an account",
-      ),
-      register
-        ? null
-        : [
-            " · ",
-            h("button", { type: "button", class: "cw-linkbutton", onclick: () => switchAuth("forgot") }, "Forgot password?"),
-          ],
-    ),
-    email.row,
-    password.row,
-    error,
-    submit,
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    setFieldError(email, email.input.value.includes("@") ? null : "Enter your email address.");
-    setFieldError(password, password.input.value ? null : "Enter your password.");
-    error.hidden = true;
-    if (!email.input.value.includes("@") || !password.input.value) return focusFirstError(form);
-    submit.disabled = true;
-    try {
-      const path = register ? `/api/v1/auth/register?site=${enc(cfg.site)}` : "/api/v1/auth/login";
-      const session = await api.post(path, {
-        email: email.input.value.trim(),
-        password: password.input.value,
-      });
-      tokens.set(session.token);
-      await loadMe();
-      // The thread again (the reader's own held comments, and which are theirs) before the signed-in view
-      // appears, so nothing they open in it is wiped by a late reload.
-      await loadThread(true);
-      render();
-      focusCompose();
-      say(
+        "p",
+        {},
+        register ? "Already have an account? " : "New here? ",
+        h(
+          "button",
+          { type: "button", class: "cw-linkbutton", onclick: () => switchAuth(register ? "login" : "register") },
+          register ? "Log in" : "Create an account",
+        ),
         register
-          ? "Account created. You are signed in. We sent you a mail to confirm your address."
-          : "You are signed in.",
-      );
-    } catch (e) {
-      submit.disabled = false;
-      const fields = e instanceof ApiError ? e.fieldErrors() : {};
-      setFieldError(email, fields.email || (e.code === "email-taken" ? e.message : null));
-      setFieldError(password, fields.password || null);
-      if (!fields.email && !fields.password && e.code !== "email-taken") {
-        error.textContent = retryText(e);
-        error.hidden = false;
+          ? null
+          : [
+              " · ",
+              h("button", { type: "button", class: "cw-linkbutton", onclick: () => switchAuth("forgot") }, "Forgot password?"),
+            ],
+      ),
+      email.row,
+      password.row,
+      error,
+      submit,
+    ],
+    async () => {
+      setFieldError(email, email.input.value.includes("@") ? null : "Enter your email address.");
+      setFieldError(password, password.input.value ? null : "Enter your password.");
+      error.hidden = true;
+      if (!email.input.value.includes("@") || !password.input.value) return focusFirstError(form);
+      submit.disabled = true;
+      try {
+        const path = register ? `/api/v1/auth/register?site=${enc(cfg.site)}` : "/api/v1/auth/login";
+        const session = await api.post(path, {
+          email: email.input.value.trim(),
+          password: password.input.value,
+        });
+        tokens.set(session.token);
+        await loadMe();
+        // The thread again (the reader's own held comments, and which are theirs) before the signed-in view
+        // appears, so nothing they open in it is wiped by a late reload.
+        await loadThread(true);
+        render();
+        focusCompose();
+        say(
+          register
+            ? "Account created. You are signed in. We sent you a mail to confirm your address."
+            : "You are signed in.",
+        );
+      } catch (e) {
+        submit.disabled = false;
+        const fields = e instanceof ApiError ? e.fieldErrors() : {};
+        setFieldError(email, fields.email || (e.code === "email-taken" ? e.message : null));
+        setFieldError(password, fields.password || null);
+        if (!fields.email && !fields.password && e.code !== "email-taken") {
+          error.textContent = retryText(e);
+          error.hidden = false;
+        }
+        focusFirstError(form);
       }
-      focusFirstError(form);
-    }
-  });
+    },
+  );
   return form;
 }
 
@@ -463,58 +464,58 @@ function profileStep() {
   }
   const error = h("p", { class: "x-error", role: "alert", hidden: true });
   const submit = h("button", { type: "submit", class: "cw-button cw-primary" }, "Save and continue");
-  const form = h(
-    "form",
-    { class: "cw-profile", novalidate: true, "aria-labelledby": "cw-profile-title" },
+  const form = headedForm(
+    "cw-profile",
     h("h3", { id: "cw-profile-title", tabindex: "-1" }, "Complete your personal details to comment"),
-    h(
-      "p",
-      { class: "cw-muted" },
-      `${cfg.siteName} asks commenters for these details. Only your display name is shown with your comments.`,
-    ),
-    rows,
-    error,
-    submit,
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.hidden = true;
-    const values = {};
-    let problems = 0;
-    for (const [name, f] of Object.entries(fields)) {
-      const [value, problem] = readProfileValue(name, f);
-      setFieldError(f, problem);
-      if (problem) problems += 1;
-      else values[name] = value;
-    }
-    if (problems) {
-      error.textContent = "Check the highlighted fields.";
-      error.hidden = false;
-      focusFirstError(form);
-      return;
-    }
-    submit.disabled = true;
-    try {
-      state.me = await api.patch("/api/v1/me/profile", values, { site: cfg.site });
-      state.block = null;
-      render();
-      if (state.me.profile_complete) {
-        focusCompose();
-        say("Your details are saved. You can comment now.");
-      }
-    } catch (e) {
-      submit.disabled = false;
-      const byField = e instanceof ApiError ? e.fieldErrors() : {};
-      let shown = 0;
+    [
+      h(
+        "p",
+        { class: "cw-muted" },
+        `${cfg.siteName} asks commenters for these details. Only your display name is shown with your comments.`,
+      ),
+      rows,
+      error,
+      submit,
+    ],
+    async () => {
+      error.hidden = true;
+      const values = {};
+      let problems = 0;
       for (const [name, f] of Object.entries(fields)) {
-        setFieldError(f, byField[name] || null);
-        if (byField[name]) shown += 1;
+        const [value, problem] = readProfileValue(name, f);
+        setFieldError(f, problem);
+        if (problem) problems += 1;
+        else values[name] = value;
       }
-      error.textContent = shown ? "Check the highlighted fields." : retryText(e);
-      error.hidden = false;
-      focusFirstError(form);
-    }
-  });
+      if (problems) {
+        error.textContent = "Check the highlighted fields.";
+        error.hidden = false;
+        focusFirstError(form);
+        return;
+      }
+      submit.disabled = true;
+      try {
+        state.me = await api.patch("/api/v1/me/profile", values, { site: cfg.site });
+        state.block = null;
+        render();
+        if (state.me.profile_complete) {
+          focusCompose();
+          say("Your details are saved. You can comment now.");
+        }
+      } catch (e) {
+        submit.disabled = false;
+        const byField = e instanceof ApiError ? e.fieldErrors() : {};
+        let shown = 0;
+        for (const [name, f] of Object.entries(fields)) {
+          setFieldError(f, byField[name] || null);
+          if (byField[name]) shown += 1;
+        }
+        error.textContent = shown ? "Check the highlighted fields." : retryText(e);
+        error.hidden = false;
+        focusFirstError(form);
+      }
+    },
+  );
   return form;
 }
 

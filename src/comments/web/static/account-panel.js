@@ -45,7 +45,7 @@ export function verificationNotice(ctx) {
 export function forgotForm(ctx, back) {
   const email = field("cw-forgot-email", "Email", h("input", { type: "email", autocomplete: "email", required: true }));
   const result = h("div", { "aria-live": "polite" });
-  const submit = h("button", { type: "submit", class: "cw-button cw-primary" }, "Send me a reset link");
+  const submit = h("button", { type: "submit", class: "cw-button x-primary" }, "Send me a reset link");
   return headedForm(
     "cw-auth cw-forgot",
     h("h3", { id: "cw-forgot-title", tabindex: "-1" }, "Forgot your password?"),
@@ -228,7 +228,7 @@ function myData(ctx) {
 
 function deleteAccount(ctx) {
   const box = h("div", { class: "cw-delete" });
-  const start = h("button", { type: "button", class: "cw-button cw-danger" }, "Delete my account");
+  const start = h("button", { type: "button", class: "cw-button x-danger" }, "Delete my account");
   start.addEventListener("click", () => fill(box, confirmStep()));
   fill(box, start);
 
@@ -237,7 +237,7 @@ function deleteAccount(ctx) {
     const password = sso ? null : passwordField("cw-delete-password", "Your password", "current-password");
     const sure = h("input", { type: "checkbox", id: "cw-delete-sure" });
     const result = h("div", { "aria-live": "polite" });
-    const submit = h("button", { type: "submit", class: "cw-button cw-danger" }, "Delete my account for good");
+    const submit = h("button", { type: "submit", class: "cw-button x-danger" }, "Delete my account for good");
     const form = headedForm(
       "cw-delete-confirm",
       h("h4", { id: "cw-delete-title", tabindex: "-1" }, "Delete your account?"),

@@ -35,7 +35,7 @@ function resetForm(token) {
     "At least 10 characters. Every session of your account is logged out.",
   );
   const result = h("div", { "aria-live": "polite" });
-  const submit = h("button", { type: "submit", class: "cw-button cw-primary" }, "Save the new password");
+  const submit = h("button", { type: "submit", class: "cw-button x-primary" }, "Save the new password");
   const form = h("form", { class: "cw-reset", novalidate: true }, password.row, result, submit);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

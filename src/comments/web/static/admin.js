@@ -2,7 +2,7 @@
 // JSON pointers, each one a button that selects the place in the text), a dry-run on a sample comment,
 // a backtest over the site's recent comments, and the history of changes.
 
-import { ApiError, enc, field, fill, h, headedForm, timeEl } from "./lib.js";
+import { ApiError, enc, field, fill, h, headedForm, timeEl, tone } from "./lib.js";
 import { scoreList, startStaffPage } from "./staff.js";
 
 
@@ -254,7 +254,7 @@ async function dryRun() {
           "p",
           {},
           "Decision: ",
-          h("span", { class: `x-badge x-badge--${r.decision}` }, r.decision),
+          h("span", { class: `x-badge x-badge--${r.decision} ${tone(r.decision)}` }, r.decision),
           r.flagged ? " (flagged for moderators)" : "",
         ),
         r.refused ? h("p", {}, "Refused before storing: ", r.refused.detail || r.refused.type || "") : null,

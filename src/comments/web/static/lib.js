@@ -150,6 +150,14 @@ export class Api {
   }
 }
 
+/** The colour a status is shown in, as a class of base.css: published and flagged comments good, held ones
+ * held, reported and rejected ones bad, anything else neutral. */
+const TONES = { published: "good", flagged: "good", held: "held", reported: "bad", rejected: "bad" };
+
+export function tone(status) {
+  return `x-tone--${TONES[status] || "neutral"}`;
+}
+
 export function enc(part) {
   return encodeURIComponent(part);
 }

@@ -1,7 +1,7 @@
 // The moderator's page: the queue of held, flagged and reported comments of one site, with decisions,
 // claims, bulk decisions, sanctions and keyboard shortcuts. New items arrive by polling.
 
-import { ApiError, enc, field, fill, h, setFieldError, timeEl } from "./lib.js";
+import { ApiError, enc, field, fill, h, setFieldError, timeEl, tone } from "./lib.js";
 import { maybeLink, scoreList, startStaffPage, typing } from "./staff.js";
 
 const POLL_MS = Number(document.body.dataset.pollMs) || 5000;
@@ -249,7 +249,7 @@ function renderItem(item, isNew = false) {
         h(
           "span",
           { class: "mod-why" },
-          item.why.map((w) => h("span", { class: `x-badge x-badge--${w}` }, WHY[w] || w)),
+          item.why.map((w) => h("span", { class: `x-badge x-badge--${w} ${tone(w)}` }, WHY[w] || w)),
         ),
         timeEl(c.created_at),
       ),

@@ -17,6 +17,7 @@ import {
   randomKey,
   setFieldError,
   timeEl,
+  tone,
 } from "./lib.js";
 
 const app = document.getElementById("app");
@@ -93,7 +94,7 @@ const ui = {
     { type: "button", class: "cw-button cw-more", hidden: true, onclick: () => loadThread(false) },
     "Show more comments",
   ),
-  live: h("p", { class: "cw-sr", role: "status", "aria-live": "polite" }),
+  live: h("p", { class: "x-sr", role: "status", "aria-live": "polite" }),
 };
 
 function say(message) {
@@ -107,7 +108,7 @@ function say(message) {
 // --- start ---------------------------------------------------------------------------------------------
 
 async function boot() {
-  if (cfg.accent) document.documentElement.style.setProperty("--cw-accent", cfg.accent);
+  if (cfg.accent) document.documentElement.style.setProperty("--x-accent", cfg.accent);
   watchHeight();
   try {
     [state.site, state.article] = await Promise.all([api.get(SITE), openArticle()]);
@@ -336,7 +337,7 @@ function onlyVerificationMissing() {
 
 /** The site needs a verified address to comment: the notice, and a way to continue once it is done. */
 function verificationStep() {
-  const done = h("button", { type: "button", class: "cw-button cw-primary" }, "I have confirmed it");
+  const done = h("button", { type: "button", class: "cw-button x-primary" }, "I have confirmed it");
   done.addEventListener("click", async () => {
     await loadMe();
     render();
@@ -363,7 +364,7 @@ function authForm() {
     register ? "At least 10 characters." : null,
   );
   const error = h("p", { class: "x-error", role: "alert", hidden: true });
-  const submit = h("button", { type: "submit", class: "cw-button cw-primary" }, register ? "Create account" : "Log in");
+  const submit = h("button", { type: "submit", class: "cw-button x-primary" }, register ? "Create account" : "Log in");
   const form = headedForm(
     "cw-auth",
     h("h3", { id: "cw-auth-title", tabindex: "-1" }, register ? "Create an account to comment" : "Log in to comment"),
@@ -463,7 +464,7 @@ function profileStep() {
     rows.push(accept.row);
   }
   const error = h("p", { class: "x-error", role: "alert", hidden: true });
-  const submit = h("button", { type: "submit", class: "cw-button cw-primary" }, "Save and continue");
+  const submit = h("button", { type: "submit", class: "cw-button x-primary" }, "Save and continue");
   const form = headedForm(
     "cw-profile",
     h("h3", { id: "cw-profile-title", tabindex: "-1" }, "Complete your personal details to comment"),
@@ -646,7 +647,7 @@ async function openSanctionStatement(sanctionId, slot) {
 
 function warningPanel(problem) {
   const error = h("p", { class: "x-error", role: "alert", hidden: true });
-  const button = h("button", { type: "button", class: "cw-button cw-primary" }, "I understand");
+  const button = h("button", { type: "button", class: "cw-button x-primary" }, "I understand");
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
@@ -681,7 +682,7 @@ function outcomeBox(outcome) {
 function outcomeMessage(outcome) {
   return h(
     "div",
-    { class: `cw-outcome cw-outcome--${outcome.status}`, dataset: { status: outcome.status } },
+    { class: `cw-outcome cw-outcome--${outcome.status} ${tone(outcome.status)}`, dataset: { status: outcome.status } },
     h("strong", {}, STATUS_TITLE[outcome.status] || outcome.status),
     " ",
     outcome.message,
@@ -695,7 +696,7 @@ function composer({ id, label, value, submitLabel, onSubmit, onCancel }) {
   textarea.value = value || "";
   const counter = h("span", { class: "cw-counter", id: `${id}-count` });
   const error = h("p", { class: "x-error", id: `${id}-error`, role: "alert", hidden: true });
-  const submit = h("button", { type: "submit", class: "cw-button cw-primary" }, submitLabel);
+  const submit = h("button", { type: "submit", class: "cw-button x-primary" }, submitLabel);
   const length = () => [...textarea.value.trim()].length; // code points, as the service counts them
   const update = () => {
     const n = length();
@@ -951,7 +952,7 @@ function renderComment(c, root) {
     "article",
     { "aria-labelledby": labelId },
     meta,
-    c.is_own && BADGES[c.status] ? h("p", { class: `cw-badge cw-badge--${c.status}` }, BADGES[c.status]) : null,
+    c.is_own && BADGES[c.status] ? h("p", { class: `cw-badge cw-badge--${c.status} ${tone(c.status)}` }, BADGES[c.status]) : null,
     removed ? null : h("p", { class: "cw-body" }, c.body),
     c.is_own && c.reasons && c.reasons.length
       ? h(
@@ -1081,7 +1082,7 @@ function openEdit(c, root, slot) {
 
 function openDelete(c, root, slot) {
   const error = h("p", { class: "x-error", role: "alert", hidden: true });
-  const yes = h("button", { type: "button", class: "cw-button cw-danger" }, "Delete");
+  const yes = h("button", { type: "button", class: "cw-button x-danger" }, "Delete");
   yes.addEventListener("click", async () => {
     yes.disabled = true;
     try {
@@ -1137,7 +1138,7 @@ function openReport(c, slot) {
     h("textarea", { rows: "2", maxlength: "500" }),
   );
   const status = h("p", { role: "status" });
-  const send = h("button", { type: "submit", class: "cw-button cw-primary" }, "Send report");
+  const send = h("button", { type: "submit", class: "cw-button x-primary" }, "Send report");
   const form = h(
     "form",
     { class: "cw-report", novalidate: true },
@@ -1165,7 +1166,7 @@ function openReport(c, slot) {
         slot,
         h(
           "p",
-          { class: "cw-outcome", role: "status", tabindex: "-1" },
+          { class: "cw-outcome x-tone--neutral", role: "status", tabindex: "-1" },
           "Thank you. Moderators will look at this comment.",
         ),
       );
@@ -1244,7 +1245,7 @@ function appealPart(s, target) {
     h("textarea", { rows: "3", maxlength: "5000" }),
   );
   const status = h("p", { role: "status" });
-  const send = h("button", { type: "submit", class: "cw-button cw-primary" }, "Send appeal");
+  const send = h("button", { type: "submit", class: "cw-button x-primary" }, "Send appeal");
   const form = h("form", { class: "cw-appeal", novalidate: true }, reason.row, send, status);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -1,5 +1,5 @@
-// What the widget, the moderator page and the admin page share: building DOM from data safely, calling the
-// JSON API, and keeping a session token. ES module, no build step.
+// What the widget and the staff pages share: building DOM from data safely, calling the JSON API, keeping a
+// session token, and forms with their fields. ES module, no build step; base.css styles what it builds.
 //
 // The one rule: text that came from data goes into the page as text (textContent, text nodes), never as HTML.
 // The pages' CSP also enforces it (Trusted Types with no policy: assigning a string to innerHTML throws).

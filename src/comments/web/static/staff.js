@@ -1,5 +1,5 @@
-// What the moderator and admin pages share: logging in (their own token, apart from the reader widget's),
-// and choosing the site to work on from the staff member's roles.
+// What the staff pages (moderation, DSA, admin) share: logging in (their own token, apart from the reader
+// widget's), choosing the site to work on from the staff member's roles, and a few pieces of their views.
 
 import { Api, ApiError, TokenStore, field, fill, h, headedForm, setFieldError } from "./lib.js";
 

@@ -69,6 +69,26 @@ async def test_get_shows_every_rule_with_defaults(api):
     assert body["rules"]["premoderation"]["mode"] == "off"
 
 
+async def test_the_site_stores_only_the_thresholds_it_changed(api, settings):
+    from comments.domain.rules import DEFAULT_TOXICITY_THRESHOLDS
+
+    admin = await api.staff("admin@example.com", "admin")
+    shown = (await api.client.get(RULES, headers=api.auth(admin))).json()
+    assert shown["defaults"]["toxicity"]["thresholds"] == DEFAULT_TOXICITY_THRESHOLDS
+    assert shown["rules"] == shown["defaults"]
+    document = shown["rules"]
+    document["toxicity"]["thresholds"]["insult"]["hold"] = 0.5  # the whole document back, one value changed
+    r = await api.client.put(RULES, json=document, headers=api.auth(admin))
+    assert r.status_code == 200, r.text
+    assert r.json()["rules"]["toxicity"]["thresholds"]["insult"] == {"hold": 0.5, "reject": None}
+    assert r.json()["rules"]["toxicity"]["thresholds"]["threat"] == DEFAULT_TOXICITY_THRESHOLDS["threat"]
+    config = sqlalchemy_config(settings)
+    async with config.get_session() as session:
+        stored = await session.scalar(select(Site.rules).where(Site.slug == "demo"))
+    await config.get_engine().dispose()
+    assert stored["toxicity"] == {"thresholds": {"insult": {"hold": 0.5}}}
+
+
 async def test_invalid_rule_sets_list_every_problem(api, settings):
     admin = await api.staff("admin@example.com", "admin")
     bad = {

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from comments.domain.rules import Hit, decide, default_rules
+from comments.domain.rules import Hit, decide, default_rules, effective_thresholds
 from tests.unit.rules.helpers import rules
 
 FLAG = Hit("caps.shouting", "flag", "Your comment is written mostly in capital letters.")
@@ -32,7 +32,9 @@ THRESHOLDS = rules(toxicity={"thresholds": {"toxicity": {"hold": 0.5, "reject": 
         ([], {"toxicity": 0.2, "insult": 0.7}, "held", False, ["toxicity"]),
         ([], {"toxicity": 0.6, "insult": 0.7}, "held", False, ["toxicity", "toxicity"]),
         ([FLAG], {"toxicity": 0.9, "insult": 0.7}, "rejected", False, ["caps.shouting", "toxicity", "toxicity"]),
-        ([], {"severe_toxicity": 0.99}, "published", False, []),  # a label without thresholds is ignored
+        ([], {"obscene": 0.99}, "published", False, []),  # a label whose thresholds are off is ignored
+        ([], {"spam_v2": 0.99}, "published", False, []),  # and one neither the rules nor the defaults name
+        ([], {"threat": 0.31}, "held", False, ["toxicity"]),  # a label the rule set leaves out: its default
         ([], {}, "published", False, []),  # a model without the configured labels
         ([], None, "held", False, ["classifier_unavailable"]),  # never publish unscored
         ([FLAG], None, "held", False, ["caps.shouting", "classifier_unavailable"]),
@@ -98,7 +100,8 @@ def test_the_default_thresholds_hold_at_the_bundled_models_threshold() -> None:
 
     metadata = json.loads(files("comments.domain.toxicity").joinpath("bundled/metadata.json").read_text())
     hold = metadata["thresholds"]["toxicity"]["hold"]  # chosen on validation by the training script
-    assert default_rules().toxicity.thresholds["toxicity"].hold == hold
+    assert default_rules().toxicity.thresholds == {}  # a rule set stores only what differs from the defaults
+    assert effective_thresholds(default_rules().toxicity)["toxicity"].hold == hold
     assert decide(default_rules(), [], {"toxicity": hold - 0.01}).status == "published"
     assert decide(default_rules(), [], {"toxicity": hold}).status == "held"
     assert decide(default_rules(), [], {"toxicity": 1.0}).status == "held"  # no reject threshold by default

@@ -64,7 +64,7 @@ def test_a_heated_story_tightens_the_site_rules() -> None:
     assert effective.body.max_links == 0
     assert effective.body.max_length == site.body.max_length  # untouched fields keep the site's value
     assert effective.words.banned == ["idiot", "traitor"]  # lists replace
-    assert set(effective.toxicity.thresholds) == {"toxicity"}  # null removed the insult label
+    assert set(effective.toxicity.thresholds) == {"toxicity"}  # null removed the site's insult override
     assert effective.toxicity.thresholds["toxicity"].hold == 0.3
     assert effective.thread.auto_close_after_days == 2
     assert site.body.max_links == 3  # the site's rules are not changed

@@ -11,6 +11,7 @@ from comments.domain.rules import (
     DEFAULT_TOXICITY_THRESHOLDS,
     RuleSet,
     RuleSetInvalid,
+    effective_thresholds,
     default_rules,
     validate,
     validate_override,
@@ -52,9 +53,42 @@ def test_the_seed_defaults_are_kept() -> None:
 
 
 def test_toxicity_defaults_come_from_the_one_constant() -> None:
-    thresholds = {label: msgspec.to_builtins(t) for label, t in default_rules().toxicity.thresholds.items()}
+    thresholds = {label: msgspec.to_builtins(t) for label, t in effective_thresholds(default_rules().toxicity).items()}
     assert thresholds == DEFAULT_TOXICITY_THRESHOLDS
     assert default_rules().toxicity.thresholds is not RuleSet().toxicity.thresholds  # not shared
+
+
+def test_a_rule_set_keeps_only_the_thresholds_that_differ_from_the_defaults() -> None:
+    sent = {label: dict(levels) for label, levels in DEFAULT_TOXICITY_THRESHOLDS.items()}  # what GET shows
+    sent["insult"]["hold"] = 0.5
+    sent["toxicity"]["hold"] = None  # off: an override too
+    sent["spam_v2"] = {"hold": None, "reject": 0.99}  # a label with no default: null is its default
+    rules = validate({"toxicity": {"thresholds": sent}})
+    assert msgspec.to_builtins(rules.toxicity) == {
+        "thresholds": {"insult": {"hold": 0.5}, "toxicity": {"hold": None}, "spam_v2": {"reject": 0.99}}
+    }
+    effective = effective_thresholds(rules.toxicity)
+    assert (effective["insult"].hold, effective["insult"].reject) == (0.5, None)
+    assert effective["toxicity"].hold is None
+    assert effective["threat"].hold == DEFAULT_TOXICITY_THRESHOLDS["threat"]["hold"]  # not named: the default
+    assert effective["spam_v2"].reject == 0.99
+
+
+def test_a_new_models_defaults_reach_a_rule_set_that_did_not_change_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = validate({"toxicity": {"thresholds": {"insult": {"hold": 0.5}}}})
+    newer = {**DEFAULT_TOXICITY_THRESHOLDS, "threat": {"hold": 0.4, "reject": 0.9}}
+    monkeypatch.setattr("comments.domain.rules.schema.DEFAULT_TOXICITY_THRESHOLDS", newer)
+    effective = effective_thresholds(rules.toxicity)
+    assert (effective["threat"].hold, effective["threat"].reject) == (0.4, 0.9)
+    assert effective["insult"].hold == 0.5
+
+
+def test_hold_above_reject_is_checked_on_the_levels_the_document_sets() -> None:
+    assert problems({"toxicity": {"thresholds": {"insult": {"hold": 0.9, "reject": 0.5}}}}) == {
+        "/toxicity/thresholds/insult/hold": "must not exceed reject (0.5)"
+    }
+    # A reject under the default hold alone is fine: rejecting comes first, the hold never applies.
+    validate({"toxicity": {"thresholds": {"insult": {"reject": 0.5}}}})
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,14 @@ from comments.domain.rules.engine import (
 from comments.domain.rules.normalise import fold, normalise
 from comments.domain.rules.overrides import effective_rules, merge_patch
 from comments.domain.rules.ratelimit import RateLimited, check_rate_limit
-from comments.domain.rules.schema import DEFAULT_TOXICITY_THRESHOLDS, Action, RuleSet, default_rules
+from comments.domain.rules.schema import (
+    DEFAULT_TOXICITY_THRESHOLDS,
+    Action,
+    Levels,
+    RuleSet,
+    default_rules,
+    effective_thresholds,
+)
 from comments.domain.rules.validation import RuleSetInvalid, validate, validate_override
 
 __all__ = [
@@ -34,6 +41,7 @@ __all__ = [
     "Decision",
     "Draft",
     "Hit",
+    "Levels",
     "RateLimited",
     "Reason",
     "RuleSet",
@@ -45,6 +53,7 @@ __all__ = [
     "decide",
     "default_rules",
     "effective_rules",
+    "effective_thresholds",
     "evaluate",
     "fold",
     "merge_patch",

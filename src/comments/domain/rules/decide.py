@@ -7,7 +7,7 @@ from math import isfinite
 from typing import Any, Literal
 
 from comments.domain.rules.engine import Hit
-from comments.domain.rules.schema import RuleSet
+from comments.domain.rules.schema import RuleSet, effective_thresholds
 from comments.domain.rules.wording import label_concern
 
 Status = Literal["published", "held", "rejected"]
@@ -38,7 +38,7 @@ def decide(rules: RuleSet, hits: list[Hit], scores: dict[str, float] | None) -> 
     rejected without a classifier_unavailable reason."""
     reasons = [Reason(hit.code, hit.action, hit.message, hit.detail) for hit in hits]
     unscored = scores is None
-    for label, threshold in rules.toxicity.thresholds.items():
+    for label, threshold in effective_thresholds(rules.toxicity).items():
         score = scores.get(label) if scores is not None else None
         if score is None:
             continue  # a label this model does not produce

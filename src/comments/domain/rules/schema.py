@@ -154,18 +154,54 @@ class Thread(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class Threshold(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    hold: Fraction | None = None
-    reject: Fraction | None = None
+    """An admin's override of a label's levels: a level left out (UNSET) takes the default; null is off."""
+
+    hold: Fraction | None | msgspec.UnsetType = msgspec.UNSET
+    reject: Fraction | None | msgspec.UnsetType = msgspec.UNSET
 
 
-def _default_thresholds() -> dict[str, Threshold]:
-    return {label: Threshold(**levels) for label, levels in DEFAULT_TOXICITY_THRESHOLDS.items()}
+class Levels(msgspec.Struct, frozen=True, kw_only=True):
+    """A label's thresholds in force: the default merged with the rule set's override (None: off)."""
+
+    hold: float | None = None
+    reject: float | None = None
 
 
 class Toxicity(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    thresholds: dict[Label, Threshold] = msgspec.field(default_factory=_default_thresholds)
-    """Per label: a score at or above `hold` holds the comment, at or above `reject` rejects it. Labels the
-    model does not produce are ignored (models differ)."""
+    thresholds: dict[Label, Threshold] = msgspec.field(default_factory=dict)
+    """Per label: a score at or above `hold` holds the comment, at or above `reject` rejects it. Holds only
+    what differs from DEFAULT_TOXICITY_THRESHOLDS (see effective_thresholds), so that a new model's defaults
+    reach every rule set that did not change them. Labels the model does not produce are ignored."""
+
+
+def effective_thresholds(toxicity: Toxicity) -> dict[str, Levels]:
+    """The thresholds in force: the defaults, each level replaced where the rule set overrides it."""
+    labels = dict.fromkeys([*DEFAULT_TOXICITY_THRESHOLDS, *toxicity.thresholds])
+    effective = {}
+    for label in labels:
+        default = DEFAULT_TOXICITY_THRESHOLDS.get(label, {})
+        override = toxicity.thresholds.get(label, Threshold())
+        effective[label] = Levels(
+            hold=default.get("hold") if override.hold is msgspec.UNSET else override.hold,
+            reject=default.get("reject") if override.reject is msgspec.UNSET else override.reject,
+        )
+    return effective
+
+
+def overrides_only(toxicity: Toxicity) -> Toxicity:
+    """The same thresholds without the levels equal to the defaults (and labels left with no level): what
+    a rule set stores. A level sent equal to the current default is not kept as an override."""
+    kept = {}
+    for label, override in toxicity.thresholds.items():
+        default = DEFAULT_TOXICITY_THRESHOLDS.get(label, {})
+        levels = {}
+        for level in ("hold", "reject"):
+            value = getattr(override, level)
+            if value is not msgspec.UNSET and value != default.get(level):
+                levels[level] = value
+        if levels:
+            kept[label] = Threshold(**levels)
+    return Toxicity(thresholds=kept)
 
 
 class Reports(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

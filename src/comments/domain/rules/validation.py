@@ -22,6 +22,7 @@ from comments.domain.rules.schema import (
     RuleSet,
     Threshold,
     Words,
+    overrides_only,
 )
 from comments.domain.rules.words import term_key
 
@@ -42,6 +43,7 @@ def validate(document: dict[str, Any] | bytes | str) -> RuleSet:
     rules = _Walk(errors, partial=False).value(_load(document), RuleSet, "")
     if errors:
         raise RuleSetInvalid(errors)
+    rules.toxicity = overrides_only(rules.toxicity)  # what is stored: levels equal to the defaults are not
     return rules
 
 
@@ -212,8 +214,10 @@ def _rate_limits(limits: RateLimits) -> Iterator[_Problem]:
 
 
 def _threshold(threshold: Threshold) -> Iterator[_Problem]:
-    if threshold.hold is not None and threshold.reject is not None and threshold.hold > threshold.reject:
-        yield _Problem(("hold", "reject"), "/hold", f"must not exceed reject ({threshold.reject})")
+    # Only levels the document sets: one compared with a default would fail when a new model's defaults move.
+    hold, reject = threshold.hold, threshold.reject
+    if isinstance(hold, float) and isinstance(reject, float) and hold > reject:
+        yield _Problem(("hold", "reject"), "/hold", f"must not exceed reject ({reject})")
 
 
 _CHECKS: dict[type, Callable[[Any], Iterator[_Problem]]] = {

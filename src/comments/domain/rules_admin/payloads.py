@@ -18,7 +18,10 @@ class SiteRules(msgspec.Struct):
     version: int
     """Bumped on every change; send it back in If-Match to refuse a lost update."""
     rules: Document
-    """The whole rule set, defaults included."""
+    """The whole rule set, defaults included: toxicity thresholds as in force (the site stores only the
+    levels it changed, so a new model's defaults reach the others)."""
+    defaults: Document
+    """The rule set out of the box, in the same form: compare with `rules` to see what the site changed."""
     updated_at: datetime
 
 

@@ -22,7 +22,7 @@ from comments.domain.comments.pipeline import ToxicityScorer, author_history, ch
 from comments.domain.rules.backtest import BacktestRecord, backtest
 from comments.domain.rules.engine import AuthorHistory, Draft, compile_rules
 from comments.domain.rules.overrides import effective_rules
-from comments.domain.rules.schema import RuleSet
+from comments.domain.rules.schema import RuleSet, default_rules, effective_thresholds
 from comments.domain.rules.stored import site_rules
 from comments.domain.rules.validation import RuleSetInvalid, validate, validate_override
 from comments.domain.rules_admin import payloads as p
@@ -36,8 +36,16 @@ def _invalid(exc: RuleSetInvalid) -> InvalidInput:
     return InvalidInput(f"The rule set has {len(exc.errors)} problem(s).", errors=exc.errors)
 
 
-def _document(rules: RuleSet) -> dict[str, Any]:
+def _stored(rules: RuleSet) -> dict[str, Any]:
+    """What the site row keeps: toxicity thresholds only where they differ from the defaults."""
     return msgspec.to_builtins(rules)
+
+
+def _document(rules: RuleSet) -> dict[str, Any]:
+    """What an admin reads: every field, toxicity thresholds as in force (the defaults merged in)."""
+    document = msgspec.to_builtins(rules)
+    document["toxicity"]["thresholds"] = msgspec.to_builtins(effective_thresholds(rules.toxicity))
+    return document
 
 
 class RulesService:
@@ -49,7 +57,11 @@ class RulesService:
 
     def describe(self, site: Site) -> p.SiteRules:
         return p.SiteRules(
-            site=site.slug, version=site.rules_version, rules=_document(site_rules(site)), updated_at=site.updated_at
+            site=site.slug,
+            version=site.rules_version,
+            rules=_document(site_rules(site)),
+            defaults=_document(default_rules()),
+            updated_at=site.updated_at,
         )
 
     async def replace(
@@ -67,8 +79,8 @@ class RulesService:
             raise _invalid(exc) from exc
         # Compile now, off the loop: big word lists take up to a second, which the first post would pay.
         await anyio.to_thread.run_sync(compile_rules, rules)
-        before = _document(site_rules(site))
-        after = _document(rules)
+        before = _stored(site_rules(site))
+        after = _stored(rules)
         site.rules = after
         site.rules_version += 1
         record(

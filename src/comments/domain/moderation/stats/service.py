@@ -15,6 +15,7 @@ from comments.db.service import Service
 from comments.domain.moderation import schemas as s
 from comments.domain.moderation.queue import Sources, open_reports, reported_ids
 from comments.domain.moderation.stats import metrics
+from comments.domain.rules.schema import effective_thresholds
 from comments.domain.rules.stored import site_rules
 from comments.errors import InvalidInput
 
@@ -76,7 +77,7 @@ class ModerationStatsService(Service[AuditEntry]):
         )
         decisions = [_fact(e) for e in entries]
         queued_now = await self._queued_now(site.id, site_rules(site).reports.threshold)
-        labels = site_rules(site).toxicity.thresholds.keys()
+        labels = effective_thresholds(site_rules(site).toxicity).keys()
         return s.Stats(
             since=since,
             until=now,

@@ -60,6 +60,9 @@ class Comment(UUIDv7AuditBase):
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
     scores: Mapped[dict[str, float] | None] = mapped_column(JsonB, default=None)
     model: Mapped[str | None] = mapped_column(String(100), default=None)
+    spans: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonB, default=None)
+    """Why the model held (or rejected) it: [{start, end, label, score}], character offsets into `body`.
+    Only for comments a toxicity threshold held or rejected; recomputed (or dropped) when the body changes."""
     edited_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     version: Mapped[int] = mapped_column(default=1)

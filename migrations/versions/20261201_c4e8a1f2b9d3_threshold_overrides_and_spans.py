@@ -60,7 +60,10 @@ def only_overrides(thresholds: dict[str, Any]) -> dict[str, Any]:
 def in_force(thresholds: dict[str, Any], defaults: dict[str, dict[str, float | None]]) -> dict[str, Any]:
     """Every label's two levels: the default, replaced where the rule set overrides it."""
     labels = dict.fromkeys([*defaults, *thresholds])
-    return {label: {**{"hold": None, "reject": None}, **defaults.get(label, {}), **thresholds.get(label, {})} for label in labels}
+    return {
+        label: {**{"hold": None, "reject": None}, **defaults.get(label, {}), **thresholds.get(label, {})}
+        for label in labels
+    }
 
 
 def _rewrite(change: Any) -> None:

@@ -11,8 +11,8 @@ from comments.domain.rules import (
     DEFAULT_TOXICITY_THRESHOLDS,
     RuleSet,
     RuleSetInvalid,
-    effective_thresholds,
     default_rules,
+    effective_thresholds,
     validate,
     validate_override,
 )

@@ -156,8 +156,8 @@ class Thread(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class Threshold(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """An admin's override of a label's levels: a level left out (UNSET) takes the default; null is off."""
 
-    hold: Fraction | None | msgspec.UnsetType = msgspec.UNSET
-    reject: Fraction | None | msgspec.UnsetType = msgspec.UNSET
+    hold: Fraction | msgspec.UnsetType | None = msgspec.UNSET
+    reject: Fraction | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class Levels(msgspec.Struct, frozen=True, kw_only=True):

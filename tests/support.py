@@ -39,6 +39,8 @@ class FakeScorer:
         self.fail = False
         self.delay = 0.0
         self.idle = True
+        self.explain_fail = False
+        self.explain_delay = 0.0
         self.calls: list[str] = []
         self.events: list[str] = []
 
@@ -56,6 +58,21 @@ class FakeScorer:
         toxic = any(word in text.lower() for word in TOXIC_WORDS)
         # insult stays under the default policy's insult hold: one reason (toxicity) per toxic comment.
         return {"toxicity": 0.97 if toxic else 0.02, "insult": 0.5 if toxic else 0.01}
+
+    async def explain(self, text: str) -> list[dict[str, object]]:
+        """The toxic words' spans (`explain_fail`: raises; `explain_delay`: slow, as a model past its time)."""
+        if self.explain_delay:
+            await asyncio.sleep(self.explain_delay)
+        if self.explain_fail:
+            raise RuntimeError("explain exploded")
+        lowered = text.lower()
+        spans = []
+        for word in TOXIC_WORDS:
+            start = lowered.find(word)
+            while start != -1:
+                spans.append({"start": start, "end": start + len(word), "label": "toxicity", "score": 0.9})
+                start = lowered.find(word, start + len(word))
+        return sorted(spans, key=lambda span: span["start"])
 
 
 COMPLETE_PROFILE = {"full_name": "Ada Reader", "country": "GB", "birth_year": 1980, "accepted_rules_version": 1}

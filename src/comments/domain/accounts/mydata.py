@@ -181,7 +181,9 @@ class MyDataService:
                 await self.session.execute(
                     update(Comment)
                     .where(Comment.author_id == user_id, Comment.site_id == site.id)
-                    .values(status=CommentStatus.DELETED, body="", deleted_at=now, version=Comment.version + 1)
+                    .values(
+                        status=CommentStatus.DELETED, body="", spans=None, deleted_at=now, version=Comment.version + 1
+                    )
                     .execution_options(synchronize_session=False)
                 )
         for model, column in (

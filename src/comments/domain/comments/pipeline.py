@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
+import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,6 +64,20 @@ class ToxicityScorer(Protocol):
         ...
 
 
+@runtime_checkable
+class SpanExplainer(Protocol):
+    """A scorer that can also say which words drove the scores (the runner: Explainer.explain, run by its
+    worker thread, off the event loop)."""
+
+    async def explain(self, text: str) -> list[Any]:
+        """Spans (start, end, label, score), character offsets into `text`."""
+        ...
+
+
+EXPLAIN_SECONDS = 5.0
+"""At most this long for the spans of a held comment; past it the comment is stored without them."""
+
+
 @dataclass(frozen=True, slots=True)
 class EarlyScore:
     """The model's answer for `text`, asked for before the gates ran (see score_early)."""
@@ -77,6 +92,8 @@ class Verdict:
     decision: Decision
     scores: dict[str, float] | None
     model: str | None
+    spans: list[dict[str, Any]] | None = None
+    """Why a toxicity threshold held or rejected it (explain=True in judge); None otherwise."""
 
 
 def clean_body(body: str, rules: RuleSet) -> str:
@@ -244,10 +261,13 @@ async def judge(
     now: datetime,
     scorer: ToxicityScorer | None,
     early: EarlyScore | None = None,
+    *,
+    explain: bool = False,
 ) -> Verdict:
     """Content rules, then the model (its early answer when it scored this very text), then the decision.
     A model that fails or times out gives no scores: decide() then holds the comment as
-    classifier_unavailable (never published unscored)."""
+    classifier_unavailable (never published unscored). With `explain`, a comment a toxicity threshold
+    held or rejected also gets the spans that drove its scores."""
     hits = evaluate(rules, draft, history, now)
     scores: dict[str, float] | None = None
     if scorer is not None:
@@ -259,4 +279,26 @@ async def judge(
         except Exception:
             log.warning("toxicity scoring failed; holding the comment", exc_info=True)
     model = scorer.model_id if scorer is not None and scores is not None else None
-    return Verdict(hits, decide(rules, hits, scores), scores, model)
+    decision = decide(rules, hits, scores)
+    spans = await explain_held(scorer, draft.body, decision) if explain else None
+    return Verdict(hits, decision, scores, model, spans)
+
+
+async def explain_held(scorer: ToxicityScorer | None, body: str, decision: Decision) -> list[dict[str, Any]] | None:
+    """The spans of a comment that a toxicity threshold held or rejected, as stored (character offsets
+    into `body`). None for other comments, and when the model cannot say in time: logged, and the comment
+    is stored without them (explaining is an aid to moderators, never a reason to lose a post)."""
+    if decision.status == "published" or not any(r.code == "toxicity" for r in decision.reasons):
+        return None
+    if not isinstance(scorer, SpanExplainer):
+        return None
+    try:
+        spans = msgspec.to_builtins(await asyncio.wait_for(scorer.explain(body), EXPLAIN_SECONDS))
+    except Exception:
+        log.warning("toxicity explain failed; storing the comment without spans", exc_info=True)
+        return None
+    return [
+        {"start": s["start"], "end": s["end"], "label": s["label"], "score": float(s["score"])}
+        for s in spans
+        if 0 <= s["start"] < s["end"] <= len(body)
+    ]

@@ -119,7 +119,7 @@ class CommentService(Service[Comment]):
             body = clean_body(data.body, rules)
             parent = await self._parent(article, data.parent_id, rules)
             depth = parent.depth + 1 if parent else 0
-            verdict = await judge(rules, Draft(body=body, depth=depth), history, now, self.scorer, early)
+            verdict = await judge(rules, Draft(body=body, depth=depth), history, now, self.scorer, early, explain=True)
         comment = Comment(
             site_id=site.id,
             article_id=article.id,
@@ -162,7 +162,10 @@ class CommentService(Service[Comment]):
             history,
             recent_bodies=tuple((b, at) for b, at in history.recent_bodies if at != comment.created_at),
         )
-        verdict = await judge(rules, Draft(body=text, depth=comment.depth, is_edit=True), history, now, self.scorer)
+        # The spans are computed again for the new body (or dropped): old ones would mark the wrong characters.
+        verdict = await judge(
+            rules, Draft(body=text, depth=comment.depth, is_edit=True), history, now, self.scorer, explain=True
+        )
         comment.body = text
         comment.edited_at = now
         comment.version += 1
@@ -260,6 +263,7 @@ class CommentService(Service[Comment]):
         comment.flagged = decision.flagged
         comment.scores = verdict.scores
         comment.model = verdict.model
+        comment.spans = verdict.spans
         comment.reasons = stored([Reason(r.code, r.action, r.message, r.detail) for r in decision.reasons])
 
     def _outcome(self, comment: Comment, article: Article, user: User, rules: RuleSet) -> s.PostOutcome:

@@ -87,6 +87,14 @@ class QueueComment(msgspec.Struct):
     edited_at: datetime | None
 
 
+class SpanView(msgspec.Struct):
+    start: int
+    end: int
+    """`comment.body[start:end]` (Python string indices: code points, not UTF-16 units)."""
+    label: str
+    score: float
+
+
 class QueueItem(msgspec.Struct):
     comment: QueueComment
     why: list[Literal["held", "reported", "flagged"]]
@@ -98,6 +106,9 @@ class QueueItem(msgspec.Struct):
     model: str | None
     reasons: list[dict[str, Any]]
     """Rule hits and toxicity reasons as the pipeline stored them: {code, action, message, detail}."""
+    spans: list[SpanView] | None
+    """Why the model held (or rejected) it: the words that drove its scores, character offsets into
+    `comment.body`; null when no toxicity threshold held it (or the model could not say)."""
     open_reports: int
     reports: list[ReportView]
     """Reports not yet resolved by a decision, oldest first."""

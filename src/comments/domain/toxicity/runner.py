@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from comments.domain.toxicity.classifier import Classifier, ClassifierUnavailable
+from comments.domain.toxicity.classifier import Classifier, ClassifierUnavailable, Explainer, Span
 
 if TYPE_CHECKING:
     from comments.config import Settings
@@ -30,10 +30,12 @@ State = Literal["stopped", "loading", "ready", "failed"]
 @dataclass(slots=True)
 class _Request:
     text: str
-    future: asyncio.Future[dict[str, float]]
+    future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+    explain: bool = False
+    """Asks for the spans (Explainer.explain) rather than the scores."""
 
-    def answer(self, result: dict[str, float] | None, error: BaseException | None) -> None:
+    def answer(self, result: Any, error: BaseException | None) -> None:
         """Settle the caller's future on its own loop (from the worker thread)."""
         try:
             self.loop.call_soon_threadsafe(_settle, self.future, result, error)
@@ -147,15 +149,29 @@ class BatchingRunner:
         if self.state != "ready":
             reason = f": {self.error}" if self.error else ""
             raise ClassifierUnavailable(f"toxicity model is {self.state}{reason}")
+        return await self._ask(text, explain=False)
+
+    async def explain(self, text: str) -> list[Span]:
+        """The words that drove the text's scores (Explainer.explain), run by the worker thread that owns
+        the model, between batches. [] when the model cannot explain; raises ClassifierUnavailable like
+        `score` (not ready, raised, timed out)."""
+        if self.state != "ready":
+            raise ClassifierUnavailable(f"toxicity model is {self.state}")
+        if not isinstance(self._classifier, Explainer):
+            return []
+        return await self._ask(text, explain=True)
+
+    async def _ask(self, text: str, *, explain: bool) -> Any:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[dict[str, float]] = loop.create_future()
-        self._queue.put(_Request(text, future, loop))
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queue.put(_Request(text, future, loop, explain))
         try:
             return await asyncio.wait_for(future, self.timeout_seconds)
         except TimeoutError:
             self._count("timeouts")
-            log.warning("toxicity scoring timed out after %.2fs", self.timeout_seconds)
-            raise ClassifierUnavailable(f"toxicity scoring timed out after {self.timeout_seconds}s") from None
+            what = "explaining" if explain else "scoring"
+            log.warning("toxicity %s timed out after %.2fs", what, self.timeout_seconds)
+            raise ClassifierUnavailable(f"toxicity {what} timed out after {self.timeout_seconds}s") from None
 
     def stats(self) -> dict[str, Any]:
         """Counters since start: texts scored, batches, timeouts and model errors (each logged too), the mean
@@ -220,29 +236,40 @@ class BatchingRunner:
         # Callers that timed out have cancelled their futures: do not spend the model on them. Sorted by
         # length, so that a classifier predicting in chunks (DetoxifyClassifier) pads little.
         live = sorted((r for r in batch if not r.future.done()), key=lambda r: len(r.text))
-        if not live:
-            return
+        scoring = [r for r in live if not r.explain]
+        if scoring:
+            self._model_call(scoring, "scoring")
+        explaining = [r for r in live if r.explain]
+        if explaining:  # after the scores: a post waiting for its scores goes first
+            self._model_call(explaining, "explaining")
+
+    def _model_call(self, live: list[_Request], what: str) -> None:
         assert self._classifier is not None
         started = time.perf_counter()
         self._scoring = True
         try:
-            scores = self._classifier.score([r.text for r in live])
-            if len(scores) != len(live):
-                raise RuntimeError(f"classifier returned {len(scores)} results for {len(live)} texts")
+            texts = [r.text for r in live]
+            if what == "scoring":
+                results: list[Any] = self._classifier.score(texts)
+            else:
+                results = self._classifier.explain(texts)  # type: ignore[attr-defined]
+            if len(results) != len(live):
+                raise RuntimeError(f"classifier returned {len(results)} results for {len(live)} texts")
         except Exception as exc:
             self._count("errors")
-            log.exception("toxicity scoring failed for a batch of %d", len(live))
+            log.exception("toxicity %s failed for a batch of %d", what, len(live))
             failure = ClassifierUnavailable(f"toxicity model raised {type(exc).__name__}: {exc}")
             for request in live:
                 request.answer(None, failure)
             return
         finally:
             self._scoring = False
-        with self._lock:
-            self._counts["batches"] += 1
-            self._counts["texts_scored"] += len(live)
-            self._counts["model_seconds"] += time.perf_counter() - started
-        for request, result in zip(live, scores, strict=True):
+        if what == "scoring":
+            with self._lock:
+                self._counts["batches"] += 1
+                self._counts["texts_scored"] += len(live)
+                self._counts["model_seconds"] += time.perf_counter() - started
+        for request, result in zip(live, results, strict=True):
             request.answer(result, None)
 
     def _fail_queued(self, error: ClassifierUnavailable) -> None:
@@ -259,9 +286,7 @@ class BatchingRunner:
             self._counts[name] += amount
 
 
-def _settle(
-    future: asyncio.Future[dict[str, float]], result: dict[str, float] | None, error: BaseException | None
-) -> None:
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
     if future.done():  # timed out (cancelled) meanwhile
         return
     if error is not None:

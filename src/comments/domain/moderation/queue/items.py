@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,6 +82,7 @@ async def build_items(
                 scores=comment.scores,
                 model=comment.model,
                 reasons=stored(pipeline_reasons(comment.reasons)),
+                spans=msgspec.convert(comment.spans, list[s.SpanView]) if comment.spans else None,
                 open_reports=open_reports,
                 reports=reports.get(comment.id, []),
                 claim=claims.get(comment.id),

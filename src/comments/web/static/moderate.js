@@ -262,7 +262,7 @@ function renderItem(item, isNew = false) {
             h("p", {}, item.parent.body === null ? "(removed)" : item.parent.body),
           )
         : null,
-      h("p", { class: "mod-body" }, c.body),
+      h("p", { class: "mod-body" }, bodyWithSpans(c.body, item.spans)),
       c.edited_at ? h("p", { class: "x-muted" }, "Edited ", timeEl(c.edited_at)) : null,
       authorLine(a),
       scores(item),
@@ -270,7 +270,15 @@ function renderItem(item, isNew = false) {
         ? h(
             "ul",
             { class: "mod-hits", "aria-label": "Rule hits" },
-            item.reasons.map((r) => h("li", {}, h("code", {}, r.code), ` ${r.action}: ${r.message}`)),
+            item.reasons.map((r) =>
+              h(
+                "li",
+                {},
+                h("code", {}, r.code),
+                ` ${r.action}: ${r.message}`,
+                r.detail && r.detail.summary ? [" ", h("code", {}, r.detail.summary)] : null,
+              ),
+            ),
           )
         : null,
       item.reports.length
@@ -620,4 +628,23 @@ function openSanction(item) {
   });
   fill(slotOf(item), form);
   kind.input.focus();
+}
+
+/** The body as text nodes, the words the model held it for in <mark> (label and score in the title). Span
+ * offsets count code points (Python's), so the body is cut as an array of code points, not UTF-16 units. */
+function bodyWithSpans(body, spans) {
+  if (!spans || !spans.length || body === null) return body;
+  const chars = Array.from(body);
+  const parts = [];
+  let at = 0;
+  for (const span of spans) {
+    if (span.start < at || span.end > chars.length) continue; // overlapping or stale: leave the text plain
+    parts.push(chars.slice(at, span.start).join(""));
+    const mark = h("mark", { class: "mod-span", title: `${span.label} ${span.score.toFixed(2)}` });
+    mark.textContent = chars.slice(span.start, span.end).join("");
+    parts.push(mark);
+    at = span.end;
+  }
+  parts.push(chars.slice(at).join(""));
+  return parts;
 }

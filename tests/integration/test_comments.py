@@ -413,3 +413,13 @@ async def test_a_post_costs_six_statements(api, reader_token):
         event.remove(Engine, "before_cursor_execute", record)
     assert r.status_code == 201
     assert len(statements) == 6, statements
+
+
+async def test_emoji_joiner_sequences_post_but_a_joiner_inside_a_word_is_refused(api, reader_token):
+    family = "Our family \U0001f468\u200d\U0001f469\u200d\U0001f467 reads you every morning."
+    posted = await api.post(reader_token, family)
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["status"] == "published"
+    refused = await api.post(reader_token, "What an id\u200diot.")
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "Your comment contains control characters."

@@ -123,6 +123,38 @@ def test_control_characters_but_not_newlines():
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Our family: \U0001f468\u200d\U0001f469\u200d\U0001f467",  # 👨‍👩‍👧, a ZWJ sequence
+        "\U0001f3f3\ufe0f\u200d\U0001f308 and \U0001f3c3\u200d\u2640\ufe0f",  # 🏳️‍🌈 and 🏃‍♀️ (variation selectors)
+        "\U0001f9d1\U0001f3fd\u200d\U0001f680",  # 🧑🏽‍🚀: a skin tone before the joiner
+        "\u2764\ufe0f love it",  # ❤️: a variation selector alone
+        "Go \U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f!",  # England's flag: tags
+        "\u0915\u094d\u200d\u0937",  # Devanagari: a joiner shapes the conjunct
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian: a non-joiner between letters
+    ],
+)
+def test_joiners_that_writing_needs_are_allowed(text):
+    assert not has_control_characters(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id\u200diot",  # a joiner between Latin letters only splits a word past the word lists and the model
+        "id\u200biot",  # a zero-width space
+        "abc\u202edef",  # a bidi override
+        "\u200d\U0001f469",  # a joiner with nothing to join on one side
+        "\U0001f468\u200d",
+        "x\U000e0067\U000e007f",  # tags outside a flag
+        "a\u200cb",  # a non-joiner in Latin text
+    ],
+)
+def test_format_characters_used_to_evade_or_spoof_are_refused(text):
+    assert has_control_characters(text)
+
+
+@pytest.mark.parametrize(
     ("raw", "normalised"), [(" Alice@Example.COM ", "alice@example.com"), ("ｂｏｂ@example.com", "bob@example.com")]
 )
 def test_emails_normalise(raw, normalised):

@@ -17,8 +17,44 @@ _FULL_NAME_FORBIDDEN = re.compile(r"[\d_@#$%^&*()+=\[\]{}<>/\\|;:\"!?~`]")
 
 
 def has_control_characters(text: str) -> bool:
-    """Control and format characters (Cc, Cf; e.g. NUL, bidi overrides) except newline and tab."""
-    return any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in "\n\t" for ch in text)
+    """Control and format characters (Cc, Cf; e.g. NUL, bidi overrides, zero-width spaces that split a
+    word past the word lists and the model) except newline and tab, and the joiners that writing needs:
+    a zero-width joiner inside an emoji sequence (👨‍👩‍👧) or between letters of a Brahmic script, a
+    non-joiner between Brahmic or Arabic-script letters (Persian), and the tags of a subdivision flag (🏴 …)."""
+    in_flag = False
+    for i, ch in enumerate(text):
+        category = unicodedata.category(ch)
+        if category not in {"Cc", "Cf"} or ch in "\n\t":
+            in_flag = ch == _BLACK_FLAG or (in_flag and ch == "\ufe0f")
+            continue
+        before, after = text[i - 1 : i], text[i + 1 : i + 2]
+        if ch == _ZWJ and (_emoji_join(before, after) or (_brahmic(before) and _brahmic(after))):
+            continue
+        if ch == _ZWNJ and _script_letter(before) and _script_letter(after):
+            continue
+        if in_flag and 0xE0020 <= ord(ch) <= 0xE007F:
+            in_flag = ord(ch) != 0xE007F  # the cancel tag ends the flag
+            continue
+        return True
+    return False
+
+
+_ZWJ, _ZWNJ, _BLACK_FLAG = "\u200d", "\u200c", "\U0001f3f4"
+
+
+def _emoji_join(before: str, after: str) -> bool:
+    """ZWJ between two pictographs (a variation selector or skin tone may come before it)."""
+    pictograph = {"So", "Sk"}
+    left = bool(before) and (before == "\ufe0f" or unicodedata.category(before) in pictograph)
+    return left and bool(after) and unicodedata.category(after) in pictograph
+
+
+def _brahmic(ch: str) -> bool:
+    return "\u0900" <= ch <= "\u0dff"  # Devanagari to Sinhala, where joiners shape conjuncts
+
+
+def _script_letter(ch: str) -> bool:
+    return _brahmic(ch) or "\u0600" <= ch <= "\u06ff" or "\ufb50" <= ch <= "\ufdff"
 
 
 def clean_text(value: str) -> str:

@@ -86,3 +86,13 @@ def test_an_invalid_override_is_refused_before_merging() -> None:
     with pytest.raises(RuleSetInvalid) as caught:
         effective_rules(default_rules(), {"premoderation": {"mode": "never"}, "bogus": 1})
     assert {e["pointer"] for e in caught.value.errors} == {"/premoderation/mode", "/bogus"}
+
+
+def test_null_for_a_threshold_level_gives_the_default_not_the_sites_value() -> None:
+    from comments.domain.rules import DEFAULT_TOXICITY_THRESHOLDS, effective_thresholds
+
+    site = rules(toxicity={"thresholds": {"insult": {"hold": 0.4}, "threat": {"hold": None}}})
+    effective = effective_rules(site, {"toxicity": {"thresholds": {"insult": {"hold": None}}}})
+    levels = effective_thresholds(effective.toxicity)
+    assert levels["insult"].hold == DEFAULT_TOXICITY_THRESHOLDS["insult"]["hold"]
+    assert levels["threat"].hold is None  # the site's "off" stays

@@ -175,3 +175,48 @@ def test_the_fake_explains_with_spans_over_its_keywords() -> None:
     assert [s.label for s in spans] == ["insult", "threat", "insult"]
     assert fake.explain(["Thanks for the article."]) == [[]]
     assert spans[0] == Span(start=4, end=9, label="insult", score=fake.toxic_score)
+
+
+async def test_explain_runs_in_the_worker_thread_after_the_scores() -> None:
+    class Recording(FakeClassifier):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls: list[tuple[str, str]] = []
+
+        def score(self, texts: list[str]) -> list[dict[str, float]]:
+            self.calls.append(("score", threading.current_thread().name))
+            return super().score(texts)
+
+        def explain(self, texts):
+            self.calls.append(("explain", threading.current_thread().name))
+            return super().explain(texts)
+
+    fake = Recording()
+    runner = await started(BatchingRunner(fake, batch_size=8, batch_wait_ms=20))
+    try:
+        spans, scores = await asyncio.gather(runner.explain("you idiot"), runner.score("hello"))
+    finally:
+        await runner.stop()
+    assert [(s.start, s.end) for s in spans] == [(4, 9)]
+    assert scores["toxicity"] == fake.clean_score
+    assert fake.calls == [("score", "toxicity-runner"), ("explain", "toxicity-runner")]
+    assert runner.stats()["texts_scored"] == 1  # explaining is not scoring
+
+
+async def test_explain_without_a_ready_model_or_a_span_capable_one() -> None:
+    runner = BatchingRunner(FakeClassifier())
+    with pytest.raises(ClassifierUnavailable):
+        await runner.explain("x")
+
+    class ScoresOnly:
+        labels = ("toxicity",)
+        model_id = "scores-only"
+
+        def score(self, texts: list[str]) -> list[dict[str, float]]:
+            return [{"toxicity": 0.1} for _ in texts]
+
+    runner = await started(BatchingRunner(ScoresOnly()))
+    try:
+        assert await runner.explain("anything") == []
+    finally:
+        await runner.stop()

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
-from uuid import UUID
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody
 
+from comments.deps import PathId
 from comments.domain.accounts import schemas as s
 from comments.domain.accounts.auth import client_address, requires_login
-from comments.domain.accounts.deps import AccountSessions, Me, MyData, Recovery, Sso, Users
+from comments.domain.accounts.deps import AccountSessions, Me, MyData, Recovery, SiteRow, Sso, Users
 from comments.domain.accounts.network import coarse_network
-
-SiteSlug = Annotated[str | None, QueryParameter(name="site", max_length=64)]
 
 
 def _client(request: Request[Any, Any, Any]) -> str | None:
@@ -28,12 +26,11 @@ class AuthController(Controller):
         self,
         data: JSONBody[s.Credentials],
         users_service: Users,
+        site_row: SiteRow,
         request: Request[Any, Any, Any],
-        site: SiteSlug = None,
     ) -> s.Session:
         """Create an account and log in. Passwords need at least 10 characters. A verification mail goes
         to the address (in the language of `site`, if given, with a link back to it)."""
-        site_row = await users_service.site(site) if site else None
         token, session, user = await users_service.register(
             data.email,
             data.password,
@@ -69,26 +66,19 @@ class AuthController(Controller):
         self,
         data: JSONBody[s.ResetRequestBody],
         recovery_service: Recovery,
-        users_service: Users,
+        site_row: SiteRow,
         request: Request[Any, Any, Any],
-        site: SiteSlug = None,
     ) -> s.Accepted:
         """Mail a reset link if an account uses this address. The answer is the same, and takes the same
         time, whether or not one does. Throttled per network (429) and per account."""
-        site_row = await users_service.site(site) if site else None
         await recovery_service.request_reset(data.email, client_address(request), site_row)
         return s.Accepted(message="If an account uses this address, we sent it a link to choose a new password.")
 
     @post("/password-reset/complete", operation_id="ResetPassword", status_code=200)
     async def reset_password(
-        self,
-        data: JSONBody[s.ResetPasswordBody],
-        recovery_service: Recovery,
-        users_service: Users,
-        site: SiteSlug = None,
+        self, data: JSONBody[s.ResetPasswordBody], recovery_service: Recovery, site_row: SiteRow
     ) -> s.Accepted:
         """Choose a new password with the token from the reset mail. Every session of the account ends."""
-        site_row = await users_service.site(site) if site else None
         await recovery_service.reset_password(data.token, data.password, site_row)
         return s.Accepted(message="Your password is changed. Log in with the new one.")
 
@@ -115,14 +105,8 @@ class MeController(Controller):
     guards = [requires_login]
 
     @get("/", operation_id="GetMe")
-    async def get_me(
-        self,
-        users_service: Users,
-        current_user: Me,
-        site: SiteSlug = None,
-    ) -> s.Me:
+    async def get_me(self, users_service: Users, current_user: Me, site_row: SiteRow) -> s.Me:
         """The reader's account and personal details; with ?site=, whether they may comment there."""
-        site_row = await users_service.site(site) if site else None
         return await users_service.describe(current_user.id, site_row)
 
     @patch("/profile", operation_id="UpdateProfile")
@@ -131,25 +115,16 @@ class MeController(Controller):
         data: JSONBody[s.ProfileUpdate],
         users_service: Users,
         current_user: Me,
-        site: SiteSlug = None,
+        site_row: SiteRow,
     ) -> s.Me:
         """Change personal details. `accepted_rules_version` needs ?site= (guidelines are per site)."""
         values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        site_row = await users_service.site(site) if site else None
         await users_service.update_profile(current_user.id, values, site=site_row)
-        site_row = await users_service.site(site) if site else None
         return await users_service.describe(current_user.id, site_row)
 
     @post("/email/verification", operation_id="SendVerificationEmail", status_code=202)
-    async def send_verification(
-        self,
-        recovery_service: Recovery,
-        users_service: Users,
-        current_user: Me,
-        site: SiteSlug = None,
-    ) -> s.Accepted:
+    async def send_verification(self, recovery_service: Recovery, current_user: Me, site_row: SiteRow) -> s.Accepted:
         """Send the verification mail again (a few per hour)."""
-        site_row = await users_service.site(site) if site else None
         await recovery_service.send_verification(current_user.id, site_row)
         return s.Accepted(message="We sent you a mail with a confirmation link, unless your address is confirmed.")
 
@@ -158,13 +133,11 @@ class MeController(Controller):
         self,
         data: JSONBody[s.PasswordChange],
         account_sessions_service: AccountSessions,
-        users_service: Users,
         current_user: Me,
+        site_row: SiteRow,
         request: Request[Any, Any, Any],
-        site: SiteSlug = None,
     ) -> None:
         """Change the password (the current one is needed). Every other session of the account ends."""
-        site_row = await users_service.site(site) if site else None
         await account_sessions_service.change_password(
             current_user.id,
             current_user.token_hash,
@@ -179,14 +152,12 @@ class MeController(Controller):
         self,
         data: JSONBody[s.EmailChange],
         account_sessions_service: AccountSessions,
-        users_service: Users,
         current_user: Me,
+        site_row: SiteRow,
         request: Request[Any, Any, Any],
-        site: SiteSlug = None,
     ) -> s.User:
         """Change the account's email address (the password is needed). The new address gets a verification
         mail and is unverified until its link is followed; the old address is told of the change."""
-        site_row = await users_service.site(site) if site else None
         user = await account_sessions_service.change_email(
             current_user.id, data.email, data.password, client_address(request), site_row
         )
@@ -202,10 +173,7 @@ class MeController(Controller):
 
     @delete("/sessions/{session_id:uuid}", operation_id="RevokeSession", status_code=204)
     async def revoke_session(
-        self,
-        session_id: FromPath[UUID],
-        account_sessions_service: AccountSessions,
-        current_user: Me,
+        self, session_id: PathId, account_sessions_service: AccountSessions, current_user: Me
     ) -> None:
         """End one of your sessions (another reader's is a 404)."""
         await account_sessions_service.revoke(current_user.id, session_id)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 
+from comments.deps import service_providers
 from comments.domain.audit.reader import AuditLogService
 
 AuditLog = NamedDependency[AuditLogService]
 
 
 def dependencies() -> dict[str, Any]:
-    return {"audit_log_service": Provide(create_service_provider(AuditLogService))}
+    return service_providers({"audit_log_service": AuditLogService})

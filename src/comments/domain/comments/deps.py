@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
-from litestar import Request
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 
-from comments.deps import DbSession
+from comments.deps import service_providers
 from comments.domain.comments.reads import ThreadReads
 from comments.domain.comments.reports import ReportService
 from comments.domain.comments.services import CommentService
-
-
-async def provide_comments_service(db_session: DbSession, state: State) -> CommentService:
-    return CommentService(session=db_session, scorer=state.toxicity, cache=state.read_cache)
-
-
-async def provide_thread_reads(state: State, request: Request[Any, Any, Any]) -> ThreadReads:
-    """The public reads' front: no session on a cache hit (see comments.reads)."""
-    return ThreadReads(request, state.read_cache, state.probe)
-
+from comments.domain.sites.deps import reads_provider
 
 Comments = NamedDependency[CommentService]
 ThreadReadsDep = NamedDependency[ThreadReads]
@@ -31,7 +19,7 @@ Reports = NamedDependency[ReportService]
 
 def dependencies() -> dict[str, Any]:
     return {
-        "comments_service": Provide(provide_comments_service),
-        "thread_reads": Provide(provide_thread_reads),
-        "reports_service": Provide(create_service_provider(ReportService)),
+        **service_providers({"comments_service": CommentService}, scorer="toxicity", cache="read_cache"),
+        **service_providers({"reports_service": ReportService}),
+        "thread_reads": reads_provider(ThreadReads),
     }

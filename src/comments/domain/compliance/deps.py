@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 
+from comments.deps import service_providers
 from comments.domain.compliance.appeals import AppealService, StatementService
 from comments.domain.compliance.notices import NoticeService
 from comments.domain.compliance.transparency import TransparencyService
@@ -25,4 +25,4 @@ SERVICES = {
 
 
 def dependencies() -> dict[str, Any]:
-    return {name: Provide(create_service_provider(service)) for name, service in SERVICES.items()}
+    return service_providers(SERVICES)

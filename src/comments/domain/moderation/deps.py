@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 
+from comments.deps import service_providers
 from comments.domain.moderation.claims import ClaimService
 from comments.domain.moderation.decisions import DecisionService
 from comments.domain.moderation.queue import QueueService
@@ -29,4 +29,4 @@ SERVICES = {
 
 
 def dependencies() -> dict[str, Any]:
-    return {name: Provide(create_service_provider(service)) for name, service in SERVICES.items()}
+    return service_providers(SERVICES)

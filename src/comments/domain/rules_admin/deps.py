@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 
-from comments.deps import DbSession
+from comments.deps import service_providers
 from comments.domain.rules_admin.services import RulesService
-
-
-async def provide_rules_service(db_session: DbSession, state: State) -> RulesService:
-    return RulesService(session=db_session, scorer=state.toxicity)
-
 
 Rules = NamedDependency[RulesService]
 
 
 def dependencies() -> dict[str, Any]:
-    return {"rules_service": Provide(provide_rules_service)}
+    return service_providers({"rules_service": RulesService}, scorer="toxicity")

@@ -1,27 +1,27 @@
-"""Providers for the sites package's services."""
+"""Providers for the sites package's services, and for the public reads' fronts (this package's and the
+comments package's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
-from comments.deps import DbSession
+from comments.deps import service_providers
 from comments.domain.sites.members import MemberService
 from comments.domain.sites.reads import SiteReads
 from comments.domain.sites.services import SiteService
 
 
-async def provide_sites_service(db_session: DbSession) -> SiteService:
-    return SiteService(session=db_session)
+def reads_provider(front: type[SiteReads]) -> Provide:
+    """A public reads' front: no session unless the cache and the probe cannot answer (see sites.reads)."""
 
+    async def provide(state: State, request: Request[Any, Any, Any]) -> SiteReads:
+        return front(request, state.read_cache, state.probe)
 
-async def provide_site_reads(state: State, request: Request[Any, Any, Any]) -> SiteReads:
-    """The public reads' front: no session unless the probe cannot answer (see sites.reads)."""
-    return SiteReads(request, state.read_cache, state.probe)
+    return Provide(provide)
 
 
 Sites = NamedDependency[SiteService]
@@ -31,7 +31,6 @@ Members = NamedDependency[MemberService]
 
 def dependencies() -> dict[str, Any]:
     return {
-        "sites_service": Provide(provide_sites_service),
-        "site_reads": Provide(provide_site_reads),
-        "members_service": Provide(create_service_provider(MemberService)),
+        **service_providers({"sites_service": SiteService, "members_service": MemberService}),
+        "site_reads": reads_provider(SiteReads),
     }

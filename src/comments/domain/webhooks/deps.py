@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 
-from comments.deps import AppSettings, DbSession
+from comments.deps import service_providers
 from comments.domain.webhooks.services import WebhookService
-
-
-async def provide_webhooks_service(db_session: DbSession, settings: AppSettings) -> WebhookService:
-    return WebhookService(session=db_session, allow_private_targets=settings.webhook_private_targets)
-
 
 Webhooks = NamedDependency[WebhookService]
 
 
 def dependencies() -> dict[str, Any]:
-    return {"webhooks_service": Provide(provide_webhooks_service)}
+    return service_providers(
+        {"webhooks_service": WebhookService}, allow_private_targets="settings.webhook_private_targets"
+    )

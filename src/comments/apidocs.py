@@ -17,21 +17,11 @@ from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
+from comments.csp import OWN_FILES_ONLY
+
 OWN_ASSETS = Path(__file__).parent / "web" / "apidocs"
 
-CSP = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "form-action 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    )
-)
+CSP = "; ".join((*OWN_FILES_ONLY, "form-action 'none'", "base-uri 'none'", "frame-ancestors 'none'"))
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Frame-Options": "DENY",

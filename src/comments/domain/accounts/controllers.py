@@ -6,6 +6,7 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import JSONBody
 
+from comments.db import SessionToken, User
 from comments.deps import PathId
 from comments.domain.accounts import schemas as s
 from comments.domain.accounts.auth import client_address, requires_login
@@ -15,6 +16,11 @@ from comments.domain.accounts.network import coarse_network
 
 def _client(request: Request[Any, Any, Any]) -> str | None:
     return request.headers.get("user-agent", "")[:120] or None
+
+
+def _session(token: str, session: SessionToken, user: User) -> s.Session:
+    """The answer to a login by any means: the bearer token (shown this once), its expiry, the account."""
+    return s.Session(token=token, expires_at=session.expires_at, user=s.User.of(user))
 
 
 class AuthController(Controller):
@@ -38,7 +44,7 @@ class AuthController(Controller):
             network=coarse_network(client_address(request)),
             client=_client(request),
         )
-        return s.Session(token=token, expires_at=session.expires_at, user=s.User.of(user))
+        return _session(token, session, user)
 
     @post("/login", operation_id="Login", status_code=200)
     async def login(
@@ -48,7 +54,7 @@ class AuthController(Controller):
         token, session, user = await users_service.login(
             data.email, data.password, client_address(request), client=_client(request)
         )
-        return s.Session(token=token, expires_at=session.expires_at, user=s.User.of(user))
+        return _session(token, session, user)
 
     @post("/logout", operation_id="Logout", status_code=204, guards=[requires_login])
     async def logout(self, users_service: Users, current_user: Me) -> None:
@@ -96,7 +102,7 @@ class AuthController(Controller):
         token, session, user = await sso_service.login(
             site_row, data.token, network=coarse_network(client_address(request)), client=_client(request)
         )
-        return s.Session(token=token, expires_at=session.expires_at, user=s.User.of(user))
+        return _session(token, session, user)
 
 
 class MeController(Controller):

@@ -6,10 +6,11 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
-from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody
 
 import comments
-from comments.deps import PathId, Slug
+from comments.caching import public_cache_control
+from comments.deps import Cursor, Limit, PathId, Slug
 from comments.domain.accounts.auth import requires_login
 from comments.domain.accounts.deps import Me, Users
 from comments.domain.accounts.services import CurrentUser
@@ -19,17 +20,13 @@ from comments.domain.comments.listing import Sort
 from comments.domain.sites.deps import Sites
 
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200)]
-Cursor = Annotated[str | None, QueryParameter(max_length=200)]
 
 
 def _public_headers(request: Request[Any, Any, Any], version: int) -> dict[str, str]:
     """Anonymous answers: the same for every anonymous reader, so shared caches (a CDN, nginx) may keep
     them for max-age seconds. The ETag is the article's version (no hashing); the only credential this
     service reads is the Authorization header, so that is what the answer varies on."""
-    settings = request.app.state.settings
-    cache = f"public, max-age={settings.public_max_age}"
-    if settings.public_stale_while_revalidate:
-        cache += f", stale-while-revalidate={settings.public_stale_while_revalidate}"
+    cache = public_cache_control(request.app.state.settings)
     return {"ETag": f'"v{comments.__version__}-{version}"', "Cache-Control": cache, "Vary": "Authorization"}
 
 
@@ -71,7 +68,7 @@ class ThreadController(Controller):
         thread_reads: ThreadReadsDep,
         request: Request[Any, Any, Any],
         cursor: Cursor = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        limit: Limit = 20,
         sort: FromQuery[Sort] = "newest",
     ) -> Response[s.ThreadPage]:
         """Top-level comments a page at a time (opaque cursor), replies nested under them. A logged-in
@@ -134,7 +131,7 @@ class CommentController(Controller):
         thread_reads: ThreadReadsDep,
         request: Request[Any, Any, Any],
         cursor: Cursor = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+        limit: Limit = 50,
     ) -> Response[s.RepliesPage]:
         """All replies under a top-level comment, oldest first, a page at a time (cached and public for
         anonymous readers, like the thread)."""

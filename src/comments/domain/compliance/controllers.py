@@ -10,7 +10,7 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
-from comments.deps import PathId, Slug
+from comments.deps import Limit, PathId, SiteFilter, Slug
 from comments.domain.accounts.auth import client_address, requires_login
 from comments.domain.accounts.deps import Me
 from comments.domain.accounts.services import CurrentUser
@@ -19,7 +19,6 @@ from comments.domain.compliance.deps import Appeals, Notices, Statements, Transp
 from comments.domain.compliance.report import report_csv
 from comments.domain.sites.roles import requires_site_admin, requires_site_moderator
 
-Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Offset = Annotated[int, QueryParameter(ge=0, le=100_000)]
 TabStatus = Annotated[Literal["open", "decided", "all"], QueryParameter()]
 Moment = Annotated[datetime | None, QueryParameter()]
@@ -132,7 +131,7 @@ class StatementController(Controller):
         self,
         statements_service: Statements,
         current_user: Me,
-        site: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        site: SiteFilter = None,
         comment_id: Annotated[UUID | None, QueryParameter()] = None,
     ) -> s.StatementList:
         """The statements of reasons addressed to you, newest first."""

@@ -10,7 +10,7 @@ from uuid import UUID
 from litestar import Controller, delete, get, post
 from litestar.params import JSONBody, QueryParameter
 
-from comments.deps import PathId, Slug
+from comments.deps import Limit, PathId, SiteFilter, Slug
 from comments.domain.accounts.auth import requires_login
 from comments.domain.accounts.deps import Me
 from comments.domain.audit import schemas as audit
@@ -21,6 +21,7 @@ from comments.domain.moderation.queue import Sort
 from comments.domain.sites.roles import requires_site_moderator, requires_staff
 
 Cursor = Annotated[str | None, QueryParameter(max_length=300)]
+"""The queue's and the audit log's: longer than comments.deps.Cursor (a queue cursor holds a score)."""
 Label = Annotated[str, QueryParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Score = Annotated[float | None, QueryParameter(ge=0.0, le=1.0)]
 Code = Annotated[str | None, QueryParameter(max_length=64)]
@@ -48,7 +49,7 @@ class QueueController(Controller):
         author: Annotated[UUID | None, QueryParameter()] = None,
         sort: Annotated[Sort, QueryParameter()] = "oldest",
         cursor: Cursor = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        limit: Limit = 20,
     ) -> s.QueuePage:
         """Comments waiting for a decision: held (any reason), flagged, and published ones whose reports
         reached the site's threshold. Sorts: oldest (default), toxicity (the `label` score, highest first),
@@ -202,7 +203,7 @@ class MySanctionController(Controller):
         self,
         sanctions_service: Sanctions,
         current_user: Me,
-        site: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        site: SiteFilter = None,
     ) -> s.MySanctionList:
         """Your warnings, suspensions and bans (on `site`, or everywhere), with the moderators' reasons."""
         return await sanctions_service.mine(current_user, site)

@@ -13,17 +13,15 @@ from typing import Any
 from advanced_alchemy.exceptions import RepositoryError
 from litestar import Controller, Request, Response, get, post, route
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, JSONBody
 from litestar.plugins.problem_details import ProblemDetailsException
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from comments.config import Settings
 from comments.db.engine import request_session
+from comments.deps import AppSettings, service_providers
 from comments.domain.perspective import mapping
 from comments.domain.perspective import schemas as s
 from comments.domain.perspective.discovery import discovery_document
@@ -95,8 +93,16 @@ async def requires_perspective_key(connection: ASGIConnection[Any, Any, Any, Any
     connection.state.perspective_key = await keys.use(key, handler.opt["perspective_operation"])
 
 
-async def provide_perspective_service(db_session: NamedDependency[AsyncSession], state: State) -> PerspectiveService:
-    return PerspectiveService(session=db_session, scorer=state.toxicity)
+def keyed_post(path: str, operation_id: str, operation: str) -> Any:
+    """A scoring route: API key guard (counted as `operation`), 200 like Google, outside our own login."""
+    return post(
+        path,
+        operation_id=operation_id,
+        guards=[requires_perspective_key],
+        opt={"perspective_operation": operation},
+        status_code=200,
+        exclude_from_auth=True,
+    )
 
 
 Perspective = NamedDependency[PerspectiveService]
@@ -106,30 +112,16 @@ class PerspectiveController(Controller):
     path = "/perspective"
     tags = ["perspective"]
     exception_handlers = EXCEPTION_HANDLERS
-    dependencies = {"perspective_service": Provide(provide_perspective_service)}
+    dependencies = service_providers({"perspective_service": PerspectiveService}, scorer="toxicity")
 
-    @post(
-        ANALYZE,
-        operation_id="AnalyzeComment",
-        guards=[requires_perspective_key],
-        opt={"perspective_operation": "analyze"},
-        status_code=200,
-        exclude_from_auth=True,
-    )
+    @keyed_post(ANALYZE, "AnalyzeComment", "analyze")
     async def analyze_comment(
         self, data: JSONBody[s.AnalyzeCommentRequest], perspective_service: Perspective
     ) -> s.AnalyzeCommentResponse:
         """Perspective's AnalyzeComment: scores for the requested attributes from our model."""
         return await perspective_service.analyze(data)
 
-    @post(
-        SUGGEST,
-        operation_id="SuggestCommentScore",
-        guards=[requires_perspective_key],
-        opt={"perspective_operation": "suggest"},
-        status_code=200,
-        exclude_from_auth=True,
-    )
+    @keyed_post(SUGGEST, "SuggestCommentScore", "suggest")
     async def suggest_comment_score(
         self,
         data: JSONBody[s.SuggestCommentScoreRequest],
@@ -141,7 +133,7 @@ class PerspectiveController(Controller):
         return await perspective_service.suggest(key.id, data)
 
     @get("/$discovery/rest", operation_id="PerspectiveDiscovery", exclude_from_auth=True)
-    async def discovery(self, settings: NamedDependency[Settings]) -> dict[str, Any]:
+    async def discovery(self, settings: AppSettings) -> dict[str, Any]:
         """Google's discovery document for this API (for client libraries' discoveryServiceUrl)."""
         return discovery_document(settings.public_url.rstrip("/") + "/perspective/")
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, delete, get, post, put
-from litestar.params import HeaderParameter, JSONBody, QueryParameter
+from litestar.params import HeaderParameter, JSONBody
 
-from comments.deps import Slug
+from comments.deps import Cursor, Limit, Slug
 from comments.domain.accounts.deps import Me
 from comments.domain.rules_admin import payloads as p
 from comments.domain.rules_admin.deps import Rules
@@ -14,7 +14,6 @@ from comments.domain.sites.roles import requires_site_admin
 from comments.errors import InvalidInput
 
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", max_length=40)]
-Cursor = Annotated[str | None, QueryParameter(max_length=200)]
 
 
 def _expected_version(if_match: str | None) -> int | None:
@@ -63,7 +62,7 @@ class RulesController(Controller):
         sites_service: Sites,
         rules_service: Rules,
         cursor: Cursor = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        limit: Limit = 20,
     ) -> p.History:
         """Every change to the site's and its articles' rules: who, when, before and after; newest first."""
         return await rules_service.history(await sites_service.get_by_slug(site), cursor=cursor, limit=limit)

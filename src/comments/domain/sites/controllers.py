@@ -6,6 +6,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
+from comments.caching import public_cache_control
 from comments.deps import PathId, Slug
 from comments.domain.accounts.deps import Me
 from comments.domain.accounts.services import CurrentUser
@@ -52,10 +53,7 @@ class SiteController(Controller):
         caller, so public: shared caches may keep it for max-age seconds."""
         ids = [a for a in (part.strip() for part in articles.split(",")) if a]
         counts = s.Counts(counts=await site_reads.counts(site, ids))
-        settings = request.app.state.settings
-        cache = f"public, max-age={settings.public_max_age}"
-        if settings.public_stale_while_revalidate:
-            cache += f", stale-while-revalidate={settings.public_stale_while_revalidate}"
+        cache = public_cache_control(request.app.state.settings)
         return Response(counts, headers={"Cache-Control": cache, "Vary": "Authorization"})
 
     @put("/articles/{article:str}", operation_id="UpsertArticle")

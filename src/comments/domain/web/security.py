@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from comments.csp import OWN_FILES_ONLY
+
 ORIGIN = re.compile(
     r"^https?://(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$"
 )
@@ -17,12 +19,7 @@ ORIGIN = re.compile(
 of a header rather than trusted: an origin is copied into `frame-ancestors` verbatim."""
 
 _BASE = (
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
+    *OWN_FILES_ONLY,
     "form-action 'self'",
     "base-uri 'none'",
     "require-trusted-types-for 'script'",

@@ -5,13 +5,11 @@ from typing import Annotated, Literal
 from litestar import Controller, delete, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 
-from comments.deps import PathId, Slug
+from comments.deps import Cursor, Limit, PathId, Slug
 from comments.domain.accounts.deps import Me
 from comments.domain.sites.roles import requires_site_admin
 from comments.domain.webhooks import schemas as s
 from comments.domain.webhooks.deps import Webhooks
-
-Cursor = Annotated[str | None, QueryParameter(max_length=200)]
 
 
 class WebhookController(Controller):
@@ -63,7 +61,7 @@ class WebhookController(Controller):
         webhooks_service: Webhooks,
         status: Annotated[Literal["pending", "delivered", "failed"] | None, QueryParameter()] = None,
         cursor: Cursor = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+        limit: Limit = 50,
     ) -> s.DeliveryPage:
         """The delivery log, newest first: attempts, last status code or error, the exact body sent."""
         return await webhooks_service.deliveries(site, webhook_id, status=status, cursor=cursor, limit=limit)

@@ -4,16 +4,16 @@ appeal tabs, and the admins' transparency report and Transparency Database expor
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
 
 from comments.deps import Limit, PathId, SiteFilter, Slug
-from comments.domain.accounts.auth import client_address, requires_login
-from comments.domain.accounts.deps import Me
-from comments.domain.accounts.services import CurrentUser
+from comments.domain.accounts.auth import requires_login
+from comments.domain.accounts.deps import Caller, Me, RequestOrigin
 from comments.domain.compliance import schemas as s
 from comments.domain.compliance.deps import Appeals, Notices, Statements, Transparency
 from comments.domain.compliance.report import report_csv
@@ -24,14 +24,31 @@ TabStatus = Annotated[Literal["open", "decided", "all"], QueryParameter()]
 Moment = Annotated[datetime | None, QueryParameter()]
 
 
-def _start_of_year() -> datetime:
+class Tab(NamedTuple):
+    """Which page of a moderators' tab (notices, appeals) to show."""
+
+    status: str
+    limit: int
+    offset: int
+
+
+async def provide_tab(status: TabStatus = "open", limit: Limit = 50, offset: Offset = 0) -> Tab:
+    return Tab(status, limit, offset)
+
+
+class Period(NamedTuple):
+    """[start, end) of a transparency report or export, timezone-aware."""
+
+    start: datetime
+    end: datetime
+
+
+async def provide_period(start: Moment = None, end: Moment = None) -> Period:
+    """Default: this year so far. A moment without a timezone is UTC."""
     now = datetime.now(UTC)
-    return now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def _aware(moment: datetime | None, default: datetime) -> datetime:
-    moment = moment or default
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    start = start or now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = end or now
+    return Period(*(m if m.tzinfo else m.replace(tzinfo=UTC) for m in (start, end)))
 
 
 class NoticeController(Controller):
@@ -45,12 +62,11 @@ class NoticeController(Controller):
         self,
         data: JSONBody[s.NoticeCreate],
         notices_service: Notices,
-        request: Request[Any, Any, Any],
+        current_user: Caller,
+        origin: RequestOrigin,
     ) -> s.NoticeReceipt:
         """Notify a comment as illegal. `bona_fide` must be true (422 otherwise). Rate-limited per address."""
-        # Open to anonymous callers: `current_user` (Me) is for logged-in routes only.
-        user = request.user if isinstance(request.user, CurrentUser) else None
-        return await notices_service.submit(data, user, client_address(request))
+        return await notices_service.submit(data, current_user, origin.address)
 
 
 class NoticeTabController(Controller):
@@ -59,40 +75,32 @@ class NoticeTabController(Controller):
     path = "/api/v1/sites/{site:str}/moderation"
     tags = ["dsa"]
     guards = [requires_site_moderator]
+    dependencies = {"tab": Provide(provide_tab)}
 
     @get("/notices", operation_id="ListNotices")
     async def list_notices(
-        self,
-        site: Slug,
-        notices_service: Notices,
-        current_user: Me,
-        status: TabStatus = "open",
-        limit: Limit = 50,
-        offset: Offset = 0,
+        self, site: Slug, notices_service: Notices, current_user: Me, tab: NamedDependency[Tab]
     ) -> s.NoticeList:
         """Notices of the site (open ones oldest first), with the time since receipt."""
-        return await notices_service.list_notices(site, current_user, status, limit, offset)
+        return await notices_service.list_notices(site, current_user, tab.status, tab.limit, tab.offset)
 
     @get("/appeals", operation_id="ListAppeals")
     async def list_appeals(
-        self,
-        site: Slug,
-        appeals_service: Appeals,
-        current_user: Me,
-        status: TabStatus = "open",
-        limit: Limit = 50,
-        offset: Offset = 0,
+        self, site: Slug, appeals_service: Appeals, current_user: Me, tab: NamedDependency[Tab]
     ) -> s.AppealList:
         """Appeals against the site's decisions (open ones oldest first)."""
-        return await appeals_service.list_appeals(site, current_user, status, limit, offset)
+        return await appeals_service.list_appeals(site, current_user, tab.status, tab.limit, tab.offset)
 
 
-class NoticeDecisionController(Controller):
-    path = "/api/v1/moderation/notices/{notice_id:uuid}"
+class DsaController(Controller):
+    """Logged-in callers: moderators decide notices and appeals (the services check their role on the
+    comment's site), recipients read their statements of reasons and appeal."""
+
+    path = "/api/v1"
     tags = ["dsa"]
     guards = [requires_login]
 
-    @post("/decision", operation_id="DecideNotice", status_code=200)
+    @post("/moderation/notices/{notice_id:uuid}/decision", operation_id="DecideNotice", status_code=200)
     async def decide_notice(
         self,
         notice_id: PathId,
@@ -103,7 +111,7 @@ class NoticeDecisionController(Controller):
         """Remove, restrict or keep the comment; the notifier is told, the author gets a statement of reasons."""
         return await notices_service.decide(notice_id, data, current_user)
 
-    @post("/suspend-notifier", operation_id="SuspendNotifier", status_code=201)
+    @post("/moderation/notices/{notice_id:uuid}/suspend-notifier", operation_id="SuspendNotifier", status_code=201)
     async def suspend_notifier(
         self,
         notice_id: PathId,
@@ -114,19 +122,14 @@ class NoticeDecisionController(Controller):
         """Art. 23: stop processing notices from this notice's sender, if they often sent unfounded ones."""
         return await notices_service.suspend_notifier(notice_id, data, current_user)
 
-
-class StatementController(Controller):
-    tags = ["dsa"]
-    guards = [requires_login]
-
-    @get("/api/v1/statements/{statement_id:uuid}", operation_id="GetStatementOfReasons")
+    @get("/statements/{statement_id:uuid}", operation_id="GetStatementOfReasons")
     async def get_statement(
         self, statement_id: PathId, statements_service: Statements, current_user: Me
     ) -> s.StatementOfReasons:
         """A statement of reasons, for its recipient and the site's staff."""
         return await statements_service.get_statement(statement_id, current_user)
 
-    @get("/api/v1/me/statements", operation_id="ListMyStatements")
+    @get("/me/statements", operation_id="ListMyStatements")
     async def list_my_statements(
         self,
         statements_service: Statements,
@@ -137,19 +140,14 @@ class StatementController(Controller):
         """The statements of reasons addressed to you, newest first."""
         return await statements_service.mine(current_user, site, comment_id)
 
-
-class AppealController(Controller):
-    tags = ["dsa"]
-    guards = [requires_login]
-
-    @post("/api/v1/appeals", operation_id="AppealDecision")
+    @post("/appeals", operation_id="AppealDecision")
     async def appeal_decision(
         self, data: JSONBody[s.AppealCreate], appeals_service: Appeals, current_user: Me
     ) -> s.Appeal:
         """Appeal the latest decision on your comment (comment_id) or a statement's decision (statement_id)."""
         return await appeals_service.appeal(data, current_user)
 
-    @post("/api/v1/moderation/appeals/{appeal_id:uuid}/decision", operation_id="DecideAppeal", status_code=200)
+    @post("/moderation/appeals/{appeal_id:uuid}/decision", operation_id="DecideAppeal", status_code=200)
     async def decide_appeal(
         self,
         appeal_id: PathId,
@@ -165,6 +163,7 @@ class TransparencyController(Controller):
     path = "/api/v1/sites/{site:str}"
     tags = ["dsa"]
     guards = [requires_site_admin]
+    dependencies = {"period": Provide(provide_period)}
 
     @get("/transparency-report", operation_id="TransparencyReport")
     async def transparency_report(
@@ -172,14 +171,11 @@ class TransparencyController(Controller):
         site: Slug,
         transparency_service: Transparency,
         current_user: Me,
-        start: Moment = None,
-        end: Moment = None,
+        period: NamedDependency[Period],
         format: Annotated[Literal["json", "csv"], QueryParameter()] = "json",
     ) -> Response[Any]:
         """Figures for the period [start, end) (default: this year so far), as JSON or CSV."""
-        report = await transparency_service.report(
-            site, current_user, _aware(start, _start_of_year()), _aware(end, datetime.now(UTC))
-        )
+        report = await transparency_service.report(site, current_user, period.start, period.end)
         if format == "csv":
             return Response(
                 report_csv(report),
@@ -190,24 +186,15 @@ class TransparencyController(Controller):
 
     @get("/statements-of-reasons/export", operation_id="ExportStatementsOfReasons")
     async def export_statements(
-        self,
-        site: Slug,
-        transparency_service: Transparency,
-        current_user: Me,
-        start: Moment = None,
-        end: Moment = None,
+        self, site: Slug, transparency_service: Transparency, current_user: Me, period: NamedDependency[Period]
     ) -> dict[str, Any]:
         """The period's statements in the EU Transparency Database's format (docs/dsa.md)."""
-        return await transparency_service.export(
-            site, current_user, _aware(start, _start_of_year()), _aware(end, datetime.now(UTC))
-        )
+        return await transparency_service.export(site, current_user, period.start, period.end)
 
 
 API_CONTROLLERS = [
     NoticeController,
     NoticeTabController,
-    NoticeDecisionController,
-    StatementController,
-    AppealController,
+    DsaController,
     TransparencyController,
 ]

@@ -28,7 +28,7 @@ class AuthController(Controller):
         data: JSONBody[s.Credentials],
         users_service: Users,
         site_row: SiteRow,
-        origin: RequestOrigin,
+        request_origin: RequestOrigin,
     ) -> s.Session:
         """Create an account and log in. Passwords need at least 10 characters. A verification mail goes
         to the address (in the language of `site`, if given, with a link back to it)."""
@@ -36,15 +36,19 @@ class AuthController(Controller):
             data.email,
             data.password,
             site=site_row,
-            network=origin.network,
-            client=origin.agent,
+            network=request_origin.network,
+            client=request_origin.agent,
         )
         return _session(token, session, user)
 
     @post("/login", operation_id="Login", status_code=200)
-    async def login(self, data: JSONBody[s.Credentials], users_service: Users, origin: RequestOrigin) -> s.Session:
+    async def login(
+        self, data: JSONBody[s.Credentials], users_service: Users, request_origin: RequestOrigin
+    ) -> s.Session:
         """Log in. Failed attempts are throttled per account and per address (429 with Retry-After)."""
-        token, session, user = await users_service.login(data.email, data.password, origin.address, client=origin.agent)
+        token, session, user = await users_service.login(
+            data.email, data.password, request_origin.address, client=request_origin.agent
+        )
         return _session(token, session, user)
 
     @post("/logout", operation_id="Logout", status_code=204, guards=[requires_login])
@@ -64,11 +68,11 @@ class AuthController(Controller):
         data: JSONBody[s.ResetRequestBody],
         recovery_service: Recovery,
         site_row: SiteRow,
-        origin: RequestOrigin,
+        request_origin: RequestOrigin,
     ) -> s.Accepted:
         """Mail a reset link if an account uses this address. The answer is the same, and takes the same
         time, whether or not one does. Throttled per network (429) and per account."""
-        await recovery_service.request_reset(data.email, origin.address, site_row)
+        await recovery_service.request_reset(data.email, request_origin.address, site_row)
         return s.Accepted(message="If an account uses this address, we sent it a link to choose a new password.")
 
     @post("/password-reset/complete", operation_id="ResetPassword", status_code=200)
@@ -85,13 +89,13 @@ class AuthController(Controller):
         data: JSONBody[s.SsoLoginBody],
         sso_service: Sso,
         users_service: Users,
-        origin: RequestOrigin,
+        request_origin: RequestOrigin,
     ) -> s.Session:
         """Log in with a token the publisher's server signed for its logged-in subscriber (docs/embedding.md).
         A wrong signature, site or time is a 401."""
         site_row = await users_service.site(data.site)
         token, session, user = await sso_service.login(
-            site_row, data.token, network=origin.network, client=origin.agent
+            site_row, data.token, network=request_origin.network, client=request_origin.agent
         )
         return _session(token, session, user)
 
@@ -132,7 +136,7 @@ class MeController(Controller):
         account_sessions_service: AccountSessions,
         current_user: Me,
         site_row: SiteRow,
-        origin: RequestOrigin,
+        request_origin: RequestOrigin,
     ) -> None:
         """Change the password (the current one is needed). Every other session of the account ends."""
         await account_sessions_service.change_password(
@@ -140,7 +144,7 @@ class MeController(Controller):
             current_user.token_hash,
             data.current_password,
             data.new_password,
-            origin.address,
+            request_origin.address,
             site_row,
         )
 
@@ -151,12 +155,12 @@ class MeController(Controller):
         account_sessions_service: AccountSessions,
         current_user: Me,
         site_row: SiteRow,
-        origin: RequestOrigin,
+        request_origin: RequestOrigin,
     ) -> s.User:
         """Change the account's email address (the password is needed). The new address gets a verification
         mail and is unverified until its link is followed; the old address is told of the change."""
         user = await account_sessions_service.change_email(
-            current_user.id, data.email, data.password, origin.address, site_row
+            current_user.id, data.email, data.password, request_origin.address, site_row
         )
         return s.User.of(user)
 

@@ -75,5 +75,5 @@ def dependencies() -> dict[str, Any]:
         **service_providers(ACCOUNT_SERVICES, settings="settings", passwords="passwords"),
         "current_user": Provide(provide_current_user),
         "site_row": Provide(provide_site_row),
-        "origin": Provide(provide_origin),
+        "request_origin": Provide(provide_origin),
     }

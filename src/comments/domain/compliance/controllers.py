@@ -63,10 +63,10 @@ class NoticeController(Controller):
         data: JSONBody[s.NoticeCreate],
         notices_service: Notices,
         current_user: Caller,
-        origin: RequestOrigin,
+        request_origin: RequestOrigin,
     ) -> s.NoticeReceipt:
         """Notify a comment as illegal. `bona_fide` must be true (422 otherwise). Rate-limited per address."""
-        return await notices_service.submit(data, current_user, origin.address)
+        return await notices_service.submit(data, current_user, request_origin.address)
 
 
 class NoticeTabController(Controller):

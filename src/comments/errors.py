@@ -7,7 +7,7 @@ Each problem `type` is a relative URI under /problems/ (listed in docs/api.md).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError, NotFoundError, RepositoryError
 from litestar import Request, Response
@@ -21,9 +21,25 @@ log = logging.getLogger("comments.errors")
 
 
 class DomainError(Exception):
+    """A problem a service refuses with. Each subclass that is its own problem type says so in its header:
+    `class ThreadClosed(Conflict, code="thread-closed", title="This thread is closed")`; the status comes
+    from the base unless given."""
+
     status_code = 400
     code = "bad-request"
     title = "Bad request"
+    _codes: ClassVar[set[str]] = {"bad-request"}
+
+    def __init_subclass__(cls, *, code: str = "", title: str = "", status_code: int = 0, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if bool(code) != bool(title):
+            raise TypeError(f"{cls.__name__}: a problem type has both a code and a title")
+        if code in DomainError._codes:
+            raise TypeError(f"{cls.__name__}: the problem type {code!r} exists already")  # one class per type URI
+        if code:
+            DomainError._codes.add(code)
+            cls.code, cls.title = code, title
+        cls.status_code = status_code or cls.status_code
 
     def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail)
@@ -32,8 +48,7 @@ class DomainError(Exception):
         self.extra = extra
 
 
-class NotFound(DomainError):
-    status_code, code, title = 404, "not-found", "Not found"
+class NotFound(DomainError, status_code=404, code="not-found", title="Not found"): ...
 
 
 class NoSuchSite(NotFound):
@@ -46,73 +61,55 @@ class NoSuchArticle(NotFound):
         super().__init__(f"There is no article '{article}' on site '{site_slug}'.")
 
 
-class Unauthenticated(DomainError):
-    status_code, code, title = 401, "unauthenticated", "Log in first"
+class Unauthenticated(DomainError, status_code=401, code="unauthenticated", title="Log in first"): ...
 
 
-class InvalidToken(DomainError):
+class InvalidToken(DomainError, code="invalid-token", title="This link is not valid any more"):
     """A verification or reset link that is wrong, used or expired (which of these is not said)."""
 
-    status_code, code, title = 400, "invalid-token", "This link is not valid any more"
 
-
-class SsoRejected(Unauthenticated):
+class SsoRejected(Unauthenticated, code="sso-rejected", title="The sign-in token was not accepted"):
     """A publisher's single-sign-on token that does not verify: signature, site, expiry or claims."""
 
-    code, title = "sso-rejected", "The sign-in token was not accepted"
+
+class Forbidden(DomainError, status_code=403, code="forbidden", title="Not allowed"): ...
 
 
-class Forbidden(DomainError):
-    status_code, code, title = 403, "forbidden", "Not allowed"
+class ProfileIncomplete(Forbidden, code="profile-incomplete", title="Complete your personal details to comment"): ...
 
 
-class ProfileIncomplete(Forbidden):
-    code, title = "profile-incomplete", "Complete your personal details to comment"
+class Sanctioned(Forbidden, code="sanctioned", title="You cannot comment on this site right now"): ...
 
 
-class Sanctioned(Forbidden):
-    code, title = "sanctioned", "You cannot comment on this site right now"
+class WarningNotAcknowledged(
+    Forbidden, code="warning-unacknowledged", title="Acknowledge the moderators' warning first"
+): ...
 
 
-class WarningNotAcknowledged(Forbidden):
-    code, title = "warning-unacknowledged", "Acknowledge the moderators' warning first"
+class Conflict(DomainError, status_code=409, code="conflict", title="Conflict"): ...
 
 
-class Conflict(DomainError):
-    status_code, code, title = 409, "conflict", "Conflict"
+class ThreadClosed(Conflict, code="thread-closed", title="This thread is closed"): ...
 
 
-class ThreadClosed(Conflict):
-    code, title = "thread-closed", "This thread is closed"
-
-
-class StaleDecision(Conflict):
+class StaleDecision(Conflict, code="stale-decision", title="This comment changed since you loaded it"):
     """A moderator decided on a comment whose state changed since they loaded it; `current` says how."""
 
-    code, title = "stale-decision", "This comment changed since you loaded it"
+
+class ClaimedByOther(Conflict, code="claimed", title="Another moderator is working on this comment"): ...
 
 
-class ClaimedByOther(Conflict):
-    code, title = "claimed", "Another moderator is working on this comment"
+class AlreadyReported(Conflict, code="already-reported", title="You already reported this comment"): ...
 
 
-class AlreadyReported(Conflict):
-    code, title = "already-reported", "You already reported this comment"
-
-
-class InvalidInput(DomainError):
+class InvalidInput(DomainError, status_code=422, code="invalid-input", title="Some fields are not valid"):
     """Well-formed JSON that breaks a rule about its values; `errors` lists every problem by field."""
 
-    status_code, code, title = 422, "invalid-input", "Some fields are not valid"
+
+class PayloadTooLarge(DomainError, status_code=413, code="payload-too-large", title="Too large"): ...
 
 
-class PayloadTooLarge(DomainError):
-    status_code, code, title = 413, "payload-too-large", "Too large"
-
-
-class RateLimited(DomainError):
-    status_code, code, title = 429, "rate-limited", "Too many requests"
-
+class RateLimited(DomainError, status_code=429, code="rate-limited", title="Too many requests"):
     def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
         retry_after = max(1, int(retry_after))
         super().__init__(detail, headers={"Retry-After": str(retry_after)}, retry_after=retry_after, **extra)

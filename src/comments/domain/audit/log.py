@@ -5,7 +5,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from comments.db import AuditEntry
+from comments.db import AuditEntry, Comment
 
 
 def record(
@@ -37,3 +37,19 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def record_on(
+    session: AsyncSession, comment: Comment, *, action: str, actor_id: UUID | None, **details: Any
+) -> AuditEntry:
+    """An entry about a comment: its site, author (the target) and article come from the comment."""
+    return record(
+        session,
+        site_id=comment.site_id,
+        action=action,
+        actor_id=actor_id,
+        target_user_id=comment.author_id,
+        comment_id=comment.id,
+        article_id=comment.article_id,
+        **details,
+    )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import AuditEntry, Profile
 from comments.db.lookups import site_by_slug
+from comments.db.queries import where_given
 from comments.db.service import Service, view
 from comments.domain.audit import schemas as s
 from comments.pagination import Page, keyset_page
@@ -41,17 +42,14 @@ class AuditLogService(Service[AuditEntry]):
     ) -> s.AuditPage:
         """`action` is exact (`comment.rejected`) or, ending with a dot, a prefix (`user.`)."""
         site = await site_by_slug(self.session, slug)
-        query = (
+        query = where_given(
             select(AuditEntry, Profile.display_name)
             .outerjoin(Profile, Profile.user_id == AuditEntry.actor_id)
-            .where(AuditEntry.site_id == site.id)
+            .where(AuditEntry.site_id == site.id),
+            (AuditEntry.actor_id, actor),
+            (AuditEntry.target_user_id, target_user),
+            (AuditEntry.comment_id, comment),
         )
-        if actor is not None:
-            query = query.where(AuditEntry.actor_id == actor)
-        if target_user is not None:
-            query = query.where(AuditEntry.target_user_id == target_user)
-        if comment is not None:
-            query = query.where(AuditEntry.comment_id == comment)
         if action:
             query = query.where(
                 AuditEntry.action.startswith(action, autoescape=True)

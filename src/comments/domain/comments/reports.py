@@ -4,7 +4,7 @@ meanwhile when the site's rules say so (it becomes held, with a `reported` reaso
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Final
 from uuid import UUID
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.db import Comment, CommentStatus, Report, Site
+from comments.db.queries import RowLimits
 from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser, UserService
 from comments.domain.audit import record
@@ -22,10 +23,14 @@ from comments.domain.comments.events import CommentChanged
 from comments.domain.comments.pipeline import check_sanctions
 from comments.domain.comments.reasons import reported_reason, with_outcome
 from comments.domain.rules.stored import site_rules
-from comments.errors import AlreadyReported, Forbidden, InvalidInput, NotFound, ProfileIncomplete, RateLimited
+from comments.errors import AlreadyReported, Forbidden, InvalidInput, NotFound, ProfileIncomplete
 from comments.events import emit
 
-REPORT_LIMITS: Final = ((timedelta(minutes=1), 5), (timedelta(hours=1), 30))
+REPORT_LIMITS: Final = RowLimits(
+    Report,
+    ((timedelta(minutes=1), 5), (timedelta(hours=1), 30)),
+    "You are reporting too often. Try again a little later.",
+)
 """Reports one reader may file per window: enough for a bad thread, too few to brigade."""
 
 
@@ -64,7 +69,7 @@ class ReportService(Service[Report]):
             )
         now = utcnow()
         await check_sanctions(self.session, reader.id, site, now)
-        await self._check_rate(reader.id, now)
+        await REPORT_LIMITS.check(self.session, Report.reporter_id == reader.id, now)
         if await self.exists(Report.comment_id == comment.id, Report.reporter_id == reader.id):
             raise AlreadyReported("You already reported this comment; moderators will look at it.")
         report = Report(
@@ -81,21 +86,6 @@ class ReportService(Service[Report]):
         return s.ReportReceipt(
             id=report.id, comment_id=comment.id, reason=report.reason, note=report.note, created_at=report.created_at
         )
-
-    async def _check_rate(self, reader_id: UUID, now: datetime) -> None:
-        for window, limit in REPORT_LIMITS:
-            count, oldest = (
-                await self.session.execute(
-                    select(func.count(), func.min(Report.created_at)).where(
-                        Report.reporter_id == reader_id, Report.created_at > now - window
-                    )
-                )
-            ).one()
-            if count >= limit:
-                retry_after = (oldest + window - now).total_seconds()
-                raise RateLimited(
-                    "You are reporting too often. Try again a little later.", retry_after=int(retry_after) + 1
-                )
 
     async def _on_report(self, site: Site, comment: Comment, report: Report) -> None:
         rules = site_rules(site).reports

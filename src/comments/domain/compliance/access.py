@@ -5,15 +5,17 @@ the caller's memberships come with their session)."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Row, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import Role, Site
 from comments.db.lookups import site_by_slug
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.sites.roles import has_role
-from comments.errors import Forbidden
+from comments.errors import Forbidden, NotFound
 
 
 def is_staff(user: CurrentUser | None, site_id: UUID, minimum: Role = Role.MODERATOR) -> bool:
@@ -27,3 +29,12 @@ async def site_for(session: AsyncSession, slug: str, user: CurrentUser, minimum:
     if not has_role(user, site.id, minimum):
         raise Forbidden(f"Only this site's {minimum}s can do this.")
     return site
+
+
+async def staff_row(session: AsyncSession, query: Select[Any], user: CurrentUser, missing: str) -> Row[Any]:
+    """The one row of `query` (whose last entity is the site) if `user` is staff there; otherwise NotFound
+    with `missing`, the same answer as for a row that does not exist."""
+    found = (await session.execute(query)).one_or_none()
+    if found is None or not is_staff(user, found[-1].id):
+        raise NotFound(missing)
+    return found

@@ -5,9 +5,10 @@ Reversing restores the comment (or lifts the sanction) and tells the author and 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, select
 
 from comments.clock import utcnow
 from comments.db import (
@@ -20,33 +21,37 @@ from comments.db import (
     Site,
     StatementOfReasons,
 )
-from comments.db.service import Service
+from comments.db.queries import stamp_once, where_given
+from comments.db.service import Service, view
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
-from comments.domain.compliance import messages
 from comments.domain.compliance import schemas as s
-from comments.domain.compliance.access import is_staff, site_for
+from comments.domain.compliance.access import is_staff, site_for, staff_row
+from comments.domain.compliance.cases import case_page, close_case, tell_decision
 from comments.domain.compliance.errors import AlreadyAppealed, AlreadyDecided, AppealTooLate, OwnAppeal, SameDecider
 from comments.domain.compliance.statements import appeal_deadline
-from comments.domain.compliance.views import aware, statement_view
+from comments.domain.compliance.views import aware, seconds_since, statement_view
 from comments.domain.moderation.decisions import apply_decision
 from comments.errors import InvalidInput, NotFound
 
 CONTENT_DECISIONS = ("removal", "restriction")
+_LIFTED = {Sanction: "sanction.lifted", NotifierSuspension: "notifier.suspension_lifted"}
+
+
+def _statements() -> Select[tuple[StatementOfReasons, str, Appeal | None]]:
+    """Statements with their site's slug and their appeal, if any."""
+    return (
+        select(StatementOfReasons, Site.slug, Appeal)
+        .join(Site, Site.id == StatementOfReasons.site_id)
+        .outerjoin(Appeal, Appeal.statement_id == StatementOfReasons.id)
+    )
 
 
 class StatementService(Service[StatementOfReasons]):
     model_type = StatementOfReasons
 
     async def get_statement(self, statement_id: UUID, user: CurrentUser) -> s.StatementOfReasons:
-        found = (
-            await self.session.execute(
-                select(StatementOfReasons, Site.slug, Appeal)
-                .join(Site, Site.id == StatementOfReasons.site_id)
-                .outerjoin(Appeal, Appeal.statement_id == StatementOfReasons.id)
-                .where(StatementOfReasons.id == statement_id)
-            )
-        ).one_or_none()
+        found = (await self.session.execute(_statements().where(StatementOfReasons.id == statement_id))).one_or_none()
         if found is None:
             raise NotFound("There is no such statement of reasons.")
         row, slug, appeal = found
@@ -55,16 +60,11 @@ class StatementService(Service[StatementOfReasons]):
         return statement_view(row, slug, appeal, utcnow())
 
     async def mine(self, user: CurrentUser, slug: str | None, comment_id: UUID | None) -> s.StatementList:
-        query = (
-            select(StatementOfReasons, Site.slug, Appeal)
-            .join(Site, Site.id == StatementOfReasons.site_id)
-            .outerjoin(Appeal, Appeal.statement_id == StatementOfReasons.id)
-            .where(StatementOfReasons.user_id == user.id)
+        query = where_given(
+            _statements().where(StatementOfReasons.user_id == user.id),
+            (Site.slug, slug),
+            (StatementOfReasons.comment_id, comment_id),
         )
-        if slug is not None:
-            query = query.where(Site.slug == slug)
-        if comment_id is not None:
-            query = query.where(StatementOfReasons.comment_id == comment_id)
         rows = (
             await self.session.execute(
                 query.order_by(StatementOfReasons.created_at.desc(), StatementOfReasons.id.desc()).limit(200)
@@ -130,12 +130,8 @@ class AppealService(Service[Appeal]):
     async def list_appeals(self, slug: str, user: CurrentUser, status: str, limit: int, offset: int) -> s.AppealList:
         site = await site_for(self.session, slug, user, Role.MODERATOR)
         query = select(Appeal.id).where(Appeal.site_id == site.id)
-        if status != "all":
-            query = query.where(Appeal.status == status)
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        order = (Appeal.created_at, Appeal.id) if status == "open" else (Appeal.created_at.desc(), Appeal.id.desc())
-        ids = list(await self.session.scalars(query.order_by(*order).limit(limit).offset(offset)))
-        return s.AppealList(items=[await self._view(i) for i in ids], total=total)
+        rows, total = await case_page(self.session, query, Appeal, status, limit, offset)
+        return s.AppealList(items=[await self._view(appeal_id) for (appeal_id,) in rows], total=total)
 
     async def _view(self, appeal_id: UUID) -> s.Appeal:
         appeal, statement, slug, body = (
@@ -149,35 +145,27 @@ class AppealService(Service[Appeal]):
             )
         ).one()
         now = utcnow()
-        return s.Appeal(
-            id=appeal.id,
+        return view(
+            s.Appeal,
+            appeal,
             site=slug,
             statement=statement_view(statement, slug, appeal, now),
-            appellant_id=appeal.appellant_id,
-            explanation=appeal.explanation,
-            status=appeal.status,
-            outcome=appeal.outcome,
-            decision_explanation=appeal.decision_explanation,
             received_at=appeal.created_at,
-            seconds_since_receipt=max(0, int((now - aware(appeal.created_at)).total_seconds())),
-            decided_by=appeal.decided_by,
-            decided_at=appeal.decided_at,
+            seconds_since_receipt=seconds_since(appeal.created_at, now),
             original_decider=statement.decided_by,
             comment_body=body,
         )
 
     async def decide(self, appeal_id: UUID, data: s.AppealDecisionCreate, user: CurrentUser) -> s.Appeal:
-        found = (
-            await self.session.execute(
-                select(Appeal, StatementOfReasons, Site)
-                .join(StatementOfReasons, StatementOfReasons.id == Appeal.statement_id)
-                .join(Site, Site.id == Appeal.site_id)
-                .where(Appeal.id == appeal_id)
-            )
-        ).one_or_none()
-        if found is None or not is_staff(user, found[2].id):
-            raise NotFound("There is no such appeal.")
-        appeal, statement, site = found
+        appeal, statement, site = await staff_row(
+            self.session,
+            select(Appeal, StatementOfReasons, Site)
+            .join(StatementOfReasons, StatementOfReasons.id == Appeal.statement_id)
+            .join(Site, Site.id == Appeal.site_id)
+            .where(Appeal.id == appeal_id),
+            user,
+            "There is no such appeal.",
+        )
         if statement.decided_by == user.id:
             raise SameDecider("You took the decision under appeal: another moderator must review it.")
         if appeal.appellant_id == user.id:
@@ -186,20 +174,10 @@ class AppealService(Service[Appeal]):
             raise AlreadyDecided("This appeal was already decided.")
         now = utcnow()
         explanation = data.explanation.strip()
-        changed = await self.session.execute(
-            update(Appeal)
-            .where(Appeal.id == appeal.id, Appeal.status == "open")
-            .values(
-                status="decided",
-                outcome=data.outcome,
-                decision_explanation=explanation,
-                decided_by=user.id,
-                decided_at=now,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
+        decided = await close_case(
+            self.session, Appeal, appeal.id, user.id, now, outcome=data.outcome, decision_explanation=explanation
         )
-        if changed.rowcount != 1:  # another moderator decided it first
+        if not decided:  # another moderator decided it first
             raise AlreadyDecided("This appeal was already decided.")
         restored = await self._reverse(statement, site, user, explanation, now) if data.outcome == "reversed" else None
         record(
@@ -223,17 +201,16 @@ class AppealService(Service[Appeal]):
             "upheld": "We reviewed your appeal and keep our decision.",
             "reversed": "We reviewed your appeal and reversed our decision" + (f": {restored}." if restored else "."),
         }[data.outcome]
-        messages.send(
+        tell_decision(
             self.session,
+            "appeal",
             site_id=site.id,
-            kind="appeal.decided",
+            words=words,
+            explanation=explanation,
+            review="A moderator other than the one who took the decision reviewed it. You may still",
             to_user_id=appeal.appellant_id,
             statement_id=statement.id,
             appeal_id=appeal.id,
-            subject="The decision on your appeal",
-            body=f"{words} {explanation}\nA moderator other than the one who took the decision reviewed it. "
-            "You may still refer the decision to a certified out-of-court dispute settlement body (Article 21 "
-            "DSA) or bring it before the competent court.",
         )
         await self.session.commit()
         return await self._view(appeal.id)
@@ -261,47 +238,45 @@ class AppealService(Service[Appeal]):
             )
             return "the comment is published again"
         if statement.sanction_id is not None:
-            lifted = await self.session.execute(
-                update(Sanction)
-                .where(Sanction.id == statement.sanction_id, Sanction.lifted_at.is_(None))
-                .values(lifted_at=now, updated_at=now)
-                .execution_options(synchronize_session=False)
+            before = {"sanction_id": str(statement.sanction_id), "kind": statement.decision}
+            lifted = await self._lift(
+                Sanction, statement.sanction_id, statement, user, note, now, key="sanction_id", before=before
             )
-            if lifted.rowcount != 1:
-                return None
-            record(
-                self.session,
-                site_id=site.id,
-                action="sanction.lifted",
-                actor_id=user.id,
-                target_user_id=statement.user_id,
-                before={"sanction_id": str(statement.sanction_id), "kind": statement.decision},
-                after={"sanction_id": str(statement.sanction_id), "lifted_at": now.isoformat()},
-                note=note,
-            )
-            return f"the {statement.decision} is lifted"
+            return f"the {statement.decision} is lifted" if lifted else None
         if statement.notifier_suspension_id is not None:
-            lifted = await self.session.execute(
-                update(NotifierSuspension)
-                .where(
-                    NotifierSuspension.id == statement.notifier_suspension_id, NotifierSuspension.lifted_at.is_(None)
-                )
-                .values(lifted_at=now, updated_at=now)
-                .execution_options(synchronize_session=False)
+            lifted = await self._lift(
+                NotifierSuspension, statement.notifier_suspension_id, statement, user, note, now, key="suspension_id"
             )
-            if lifted.rowcount != 1:
-                return None
-            record(
-                self.session,
-                site_id=site.id,
-                action="notifier.suspension_lifted",
-                actor_id=user.id,
-                target_user_id=statement.user_id,
-                after={"suspension_id": str(statement.notifier_suspension_id), "lifted_at": now.isoformat()},
-                note=note,
-            )
-            return "your notices are processed again"
+            return "your notices are processed again" if lifted else None
         return None
+
+    async def _lift(
+        self,
+        model: type[Sanction] | type[NotifierSuspension],
+        row_id: UUID,
+        statement: StatementOfReasons,
+        user: CurrentUser,
+        note: str,
+        now: datetime,
+        *,
+        key: str,
+        before: dict[str, Any] | None = None,
+    ) -> bool:
+        """Lift the sanction or the notifier's suspension, audited as sanction.lifted or
+        notifier.suspension_lifted (`key` names it in the entry); False when it was lifted already."""
+        if not await stamp_once(self.session, model, row_id, "lifted_at", now):
+            return False
+        record(
+            self.session,
+            site_id=statement.site_id,
+            action=_LIFTED[model],
+            actor_id=user.id,
+            target_user_id=statement.user_id,
+            before=before,
+            after={key: str(row_id), "lifted_at": now.isoformat()},
+            note=note,
+        )
+        return True
 
 
 def _str(value: UUID | None) -> str | None:

@@ -5,6 +5,7 @@ same flush. The decision, its audit entry and its statement commit together or n
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy import event
@@ -22,6 +23,7 @@ from comments.domain.compliance.statements import (
     StatementDraft,
     build_statement,
 )
+from comments.domain.compliance.views import record_of
 
 
 def install() -> None:
@@ -30,45 +32,10 @@ def install() -> None:
         event.listen(Session, "before_flush", _before_flush)
 
 
-def _facts(entry: AuditEntry) -> AuditFacts:
-    return AuditFacts(
-        action=entry.action,
-        site_id=entry.site_id,
-        actor_id=entry.actor_id,
-        target_user_id=entry.target_user_id,
-        comment_id=entry.comment_id,
-        before=entry.before,
-        after=entry.after,
-        reason=entry.reason,
-        note=entry.note,
-    )
-
-
 def statement_row(draft: StatementDraft, site_id: Any, audit_entry_id: Any) -> StatementOfReasons:
-    return StatementOfReasons(
-        site_id=site_id,
-        audit_entry_id=audit_entry_id,
-        user_id=draft.user_id,
-        recipient_email=draft.recipient_email,
-        comment_id=draft.comment_id,
-        notice_id=draft.notice_id,
-        sanction_id=draft.sanction_id,
-        notifier_suspension_id=draft.notifier_suspension_id,
-        decision=draft.decision,
-        scope=draft.scope[:500],
-        facts=draft.facts,
-        ground=draft.ground,
-        legal_reference=draft.legal_reference,
-        terms_rule=(draft.terms_rule or "")[:200] or None,
-        explanation=draft.explanation,
-        category=draft.category,
-        eu_category=draft.eu_category,
-        source=draft.source,
-        automated_detection=draft.automated_detection,
-        automated_decision=draft.automated_decision,
-        decided_by=draft.decided_by,
-        until=draft.until,
-    )
+    columns = dataclasses.asdict(draft)  # each field of a draft is the column of the same name
+    columns.update(scope=draft.scope[:500], terms_rule=(draft.terms_rule or "")[:200] or None)
+    return StatementOfReasons(site_id=site_id, audit_entry_id=audit_entry_id, **columns)
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
@@ -77,7 +44,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         return
     notice: NoticeContext | None = session.info.get(CONTEXT_KEY)
     for entry in entries:
-        draft = build_statement(_facts(entry), notice)
+        draft = build_statement(record_of(AuditFacts, entry), notice)
         if draft is None:
             continue
         if entry.id is None:

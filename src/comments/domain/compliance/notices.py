@@ -20,25 +20,34 @@ from comments.db import (
     Site,
     StatementOfReasons,
 )
-from comments.db.service import Service
+from comments.db.queries import RowLimits
+from comments.db.service import Service, view
 from comments.domain.accounts.services import CurrentUser
-from comments.domain.audit import record
+from comments.domain.audit import record, record_on
 from comments.domain.compliance import messages
 from comments.domain.compliance import schemas as s
-from comments.domain.compliance.access import is_staff, site_for
+from comments.domain.compliance.access import site_for, staff_row
+from comments.domain.compliance.cases import case_page, close_case, tell_decision
 from comments.domain.compliance.categories import CATEGORIES
 from comments.domain.compliance.errors import AlreadyDecided, NotFrequent, NotifierSuspended
 from comments.domain.compliance.statements import CONTEXT_KEY, NoticeContext
-from comments.domain.compliance.views import aware
+from comments.domain.compliance.views import aware, seconds_since
 from comments.domain.moderation.decisions import apply_decision
-from comments.errors import InvalidInput, NotFound, RateLimited
+from comments.errors import InvalidInput, NotFound
 
-NOTICE_LIMITS: Final = ((timedelta(hours=1), 5), (timedelta(days=1), 20))
+NOTICE_LIMITS: Final = RowLimits(
+    Notice, ((timedelta(hours=1), 5), (timedelta(days=1), 20)), "You sent many notices recently. Try again later."
+)
 """Notices per sender address: enough for a real notifier, too few to flood the moderators."""
 MISUSE_WINDOW: Final = timedelta(days=365)
 MISUSE_MINIMUM: Final = 3
 """Art. 23: 'frequently' manifestly unfounded — at least this many within the window before a suspension."""
 REJECT_REASON: Final = {"illegal_hate_speech": "hate_speech", "privacy_violation": "personal_information"}
+NOTICE_OUTCOMES: Final = {
+    "remove": "We removed the comment.",
+    "restrict": "We restricted the comment: other readers no longer see it.",
+    "keep": "We keep the comment online: we did not find it illegal.",
+}
 
 
 def address_hash(address: str) -> str:
@@ -110,7 +119,7 @@ class NoticeService(Service[Notice]):
         hashed = address_hash(address)
         email = (data.reporter_email or "").strip() or (user.email if user else None)
         await self._refuse_suspended(site, user.id if user else None, email, hashed, now)
-        await self._check_rate(hashed, now)
+        await NOTICE_LIMITS.check(self.session, Notice.address_hash == hashed, now)
         notice = Notice(
             site_id=site.id,
             comment_id=comment.id,
@@ -124,14 +133,11 @@ class NoticeService(Service[Notice]):
         )
         self.session.add(notice)
         await self.session.flush()
-        record(
+        record_on(
             self.session,
-            site_id=site.id,
+            comment,
             action="notice.received",
             actor_id=user.id if user else None,
-            target_user_id=comment.author_id,
-            comment_id=comment.id,
-            article_id=comment.article_id,
             after={"notice_id": str(notice.id), "category": data.category},
         )
         messages.send(
@@ -175,29 +181,12 @@ class NoticeService(Service[Notice]):
                 "several of your notices were manifestly unfounded.",
             )
 
-    async def _check_rate(self, hashed: str, now: datetime) -> None:
-        for window, limit in NOTICE_LIMITS:
-            count, oldest = (
-                await self.session.execute(
-                    select(func.count(), func.min(Notice.created_at)).where(
-                        Notice.address_hash == hashed, Notice.created_at > now - window
-                    )
-                )
-            ).one()
-            if count >= limit:
-                retry = (aware(oldest) + window - now).total_seconds()
-                raise RateLimited("You sent many notices recently. Try again later.", retry_after=int(retry) + 1)
-
     # moderators
 
     async def list_notices(self, slug: str, user: CurrentUser, status: str, limit: int, offset: int) -> s.NoticeList:
         site = await site_for(self.session, slug, user, Role.MODERATOR)
         query = select(Notice, Comment).join(Comment, Comment.id == Notice.comment_id).where(Notice.site_id == site.id)
-        if status != "all":
-            query = query.where(Notice.status == status)
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        order = (Notice.created_at, Notice.id) if status == "open" else (Notice.created_at.desc(), Notice.id.desc())
-        rows = (await self.session.execute(query.order_by(*order).limit(limit).offset(offset))).all()
+        rows, total = await case_page(self.session, query, Notice, status, limit, offset)
         now = utcnow()
         return s.NoticeList(items=[await self._view(n, c, site, now) for n, c in rows], total=total)
 
@@ -220,49 +209,29 @@ class NoticeService(Service[Notice]):
             statement_id = await self.session.scalar(
                 select(StatementOfReasons.id).where(StatementOfReasons.notice_id == notice.id).limit(1)
             )
-        return s.Notice(
-            id=notice.id,
+        return view(
+            s.Notice,
+            notice,
             site=site.slug,
-            comment=s.CommentBrief(
-                id=comment.id,
-                status=str(comment.status),
-                body=comment.body,
-                author_id=comment.author_id,
-                created_at=comment.created_at,
-            ),
-            category=notice.category,
+            comment=view(s.CommentBrief, comment, status=str(comment.status)),
             category_label=CATEGORIES[notice.category].label,
-            explanation=notice.explanation,
-            legal_ground=notice.legal_ground,
-            reporter_name=notice.reporter_name,
-            reporter_email=notice.reporter_email,
-            reporter_id=notice.reporter_id,
             received_at=notice.created_at,
-            seconds_since_receipt=max(0, int((now - aware(notice.created_at)).total_seconds())),
-            status=notice.status,
-            action=notice.action,
-            ground=notice.ground,
-            decision_explanation=notice.decision_explanation,
-            legal_reference=notice.legal_reference,
-            manifestly_unfounded=notice.manifestly_unfounded,
-            decided_by=notice.decided_by,
-            decided_at=notice.decided_at,
+            seconds_since_receipt=seconds_since(notice.created_at, now),
             notifier_unfounded_notices=await self._unfounded(notice, now),
             statement_id=statement_id,
         )
 
     async def _for_moderator(self, notice_id: UUID, user: CurrentUser) -> tuple[Notice, Comment, Site]:
-        found = (
-            await self.session.execute(
-                select(Notice, Comment, Site)
-                .join(Comment, Comment.id == Notice.comment_id)
-                .join(Site, Site.id == Notice.site_id)
-                .where(Notice.id == notice_id)
-            )
-        ).one_or_none()
-        if found is None or not is_staff(user, found[2].id):
-            raise NotFound("There is no such notice.")
-        return found[0], found[1], found[2]
+        notice, comment, site = await staff_row(
+            self.session,
+            select(Notice, Comment, Site)
+            .join(Comment, Comment.id == Notice.comment_id)
+            .join(Site, Site.id == Notice.site_id)
+            .where(Notice.id == notice_id),
+            user,
+            "There is no such notice.",
+        )
+        return notice, comment, site
 
     async def decide(self, notice_id: UUID, data: s.NoticeDecisionCreate, user: CurrentUser) -> s.Notice:
         _check_decision(data)
@@ -296,30 +265,25 @@ class NoticeService(Service[Notice]):
             await self.session.flush()  # the statement is written while the notice is the context
         finally:
             self.session.info.pop(CONTEXT_KEY, None)
-        await self.session.execute(
-            update(Notice)
-            .where(Notice.id == notice.id)
-            .values(
-                status="decided",
-                action=data.action,
-                ground=data.ground,
-                decision_explanation=context.explanation,
-                legal_reference=context.legal_reference,
-                manifestly_unfounded=data.manifestly_unfounded,
-                decided_by=user.id,
-                decided_at=now,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        record(
+        decided = await close_case(
             self.session,
-            site_id=site.id,
+            Notice,
+            notice.id,
+            user.id,
+            now,
+            action=data.action,
+            ground=data.ground,
+            decision_explanation=context.explanation,
+            legal_reference=context.legal_reference,
+            manifestly_unfounded=data.manifestly_unfounded,
+        )
+        if not decided:  # another moderator decided it first
+            raise AlreadyDecided("This notice was already decided.")
+        record_on(
+            self.session,
+            comment,
             action="notice.decided",
             actor_id=user.id,
-            target_user_id=comment.author_id,
-            comment_id=comment.id,
-            article_id=comment.article_id,
             before={"notice_id": str(notice.id), "status": "open", "comment_status": str(comment.status)},
             after={
                 "notice_id": str(notice.id),
@@ -330,21 +294,15 @@ class NoticeService(Service[Notice]):
             reason=data.ground,
             note=context.explanation,
         )
-        outcome = {
-            "remove": "We removed the comment.",
-            "restrict": "We restricted the comment: other readers no longer see it.",
-            "keep": "We keep the comment online: we did not find it illegal.",
-        }[data.action]
-        messages.send(
+        tell_decision(
             self.session,
+            "notice",
             site_id=site.id,
-            kind="notice.decided",
+            words=NOTICE_OUTCOMES[data.action],
+            explanation=context.explanation,
+            review="We decided after review by a moderator (not automatically). If you disagree you may",
             to_email=notice.reporter_email,
             notice_id=notice.id,
-            subject="The decision on your notice",
-            body=f"{outcome} {context.explanation}\nWe decided after review by a moderator (not automatically). "
-            "If you disagree you may refer the decision to a certified out-of-court dispute settlement body "
-            "(Article 21 DSA) or bring it before the competent court.",
         )
         await self.session.commit()
         await self.session.refresh(notice)
@@ -361,14 +319,11 @@ class NoticeService(Service[Notice]):
             .execution_options(synchronize_session=False)
         )
         await self.session.refresh(comment)
-        record(
+        record_on(
             self.session,
-            site_id=comment.site_id,
+            comment,
             action="comment.restricted",
             actor_id=user.id,
-            target_user_id=comment.author_id,
-            comment_id=comment.id,
-            article_id=comment.article_id,
             before=before,
             after={"status": str(comment.status), "version": comment.version, "notice_id": str(context.notice_id)},
             reason="notice",

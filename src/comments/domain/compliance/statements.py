@@ -11,7 +11,7 @@ How the two automation flags are set, from how the decision was made:
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
@@ -86,7 +86,6 @@ class StatementDraft:
     category: str | None = None
     decided_by: UUID | None = None
     until: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 HIDDEN = "The comment is hidden from other readers; you still see it."

@@ -15,6 +15,7 @@ from comments.domain.accounts.services import CurrentUser
 from comments.domain.compliance.access import site_for
 from comments.domain.compliance.eu_export import EXPORTED_DECISIONS, ExportRow, to_transparency_db
 from comments.domain.compliance.report import AppealRow, NoticeRow, ReviewRow, StatementRow, build_report
+from comments.domain.compliance.views import record_of
 from comments.errors import InvalidInput
 
 NOT_RULES = {"toxicity", "classifier_unavailable"}
@@ -46,26 +47,14 @@ class TransparencyService(Service[StatementOfReasons]):
         check_period(start, end)
         site = await site_for(self.session, slug, user, Role.ADMIN)
         notices = [
-            NoticeRow(n.category, n.status, n.action, n.ground, n.manifestly_unfounded, n.created_at, n.decided_at)
+            record_of(NoticeRow, n)
             for n in await self.session.scalars(
                 select(Notice).where(Notice.site_id == site.id, Notice.created_at >= start, Notice.created_at < end)
             )
         ]
-        statements = [
-            StatementRow(
-                r.decision,
-                r.ground,
-                r.source,
-                r.terms_rule,
-                r.category,
-                r.eu_category,
-                r.automated_detection,
-                r.automated_decision,
-            )
-            for r in await self._statements(site, start, end)
-        ]
+        statements = [record_of(StatementRow, r) for r in await self._statements(site, start, end)]
         appeals = [
-            AppealRow(a.status, a.outcome, a.created_at, a.decided_at, automated)
+            record_of(AppealRow, a, against_automated_decision=automated)
             for a, automated in (
                 await self.session.execute(
                     select(Appeal, StatementOfReasons.automated_decision)
@@ -115,23 +104,7 @@ class TransparencyService(Service[StatementOfReasons]):
         site = await site_for(self.session, slug, user, Role.ADMIN)
         statements = [
             to_transparency_db(
-                ExportRow(
-                    id=r.id,
-                    decision=r.decision,
-                    ground=r.ground,
-                    legal_reference=r.legal_reference,
-                    terms_rule=r.terms_rule,
-                    explanation=r.explanation,
-                    facts=r.facts,
-                    category=r.category,
-                    eu_category=r.eu_category,
-                    source=r.source,
-                    automated_detection=r.automated_detection,
-                    automated_decision=r.automated_decision,
-                    created_at=r.created_at,
-                    content_date=r.content_date,
-                    until=r.until,
-                ),
+                record_of(ExportRow, r),
                 guidelines_url=None,
             )
             for r in await self._statements(site, start, end)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from comments.db import Appeal, StatementOfReasons
+from comments.db.service import view
 from comments.domain.compliance import schemas as s
 from comments.domain.compliance.statements import (
     COURTS,
@@ -14,23 +17,26 @@ from comments.domain.compliance.statements import (
     category_label,
 )
 
+R = TypeVar("R")
+
 
 def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def seconds_since(moment: datetime, now: datetime) -> int:
+    return max(0, int((now - aware(moment)).total_seconds()))
+
+
+def record_of(kind: type[R], row: Any, **values: Any) -> R:
+    """One of the pure modules' records (a dataclass) from a row: each field from the row's attribute of
+    the same name, unless given in `values` (as db.service.view does for response structs)."""
+    names = [f.name for f in dataclasses.fields(kind)]  # type: ignore[arg-type]
+    return kind(**{name: values[name] if name in values else getattr(row, name) for name in names})
+
+
 def appeal_brief(appeal: Appeal | None) -> s.AppealBrief | None:
-    if appeal is None:
-        return None
-    return s.AppealBrief(
-        id=appeal.id,
-        status=appeal.status,
-        outcome=appeal.outcome,
-        explanation=appeal.explanation,
-        decision_explanation=appeal.decision_explanation,
-        received_at=appeal.created_at,
-        decided_at=appeal.decided_at,
-    )
+    return None if appeal is None else view(s.AppealBrief, appeal, received_at=appeal.created_at)
 
 
 def statement_view(row: StatementOfReasons, slug: str, appeal: Appeal | None, now: datetime) -> s.StatementOfReasons:
@@ -38,26 +44,13 @@ def statement_view(row: StatementOfReasons, slug: str, appeal: Appeal | None, no
     available = appeal is None and now < deadline and row.user_id is not None
     who = "automatically" if row.automated_decision else "after review by a moderator"
     ground = f"the law ({row.legal_reference})" if row.ground == "law" else f"the site's terms ({row.terms_rule})"
-    return s.StatementOfReasons(
-        id=row.id,
+    return view(
+        s.StatementOfReasons,
+        row,
         site=slug,
-        decision=row.decision,  # type: ignore[arg-type]
         summary=f"We {DECISION_WORDS[row.decision]} {who}, on the ground of {ground}.",
-        scope=row.scope,
-        facts=row.facts,
-        ground=row.ground,  # type: ignore[arg-type]
-        legal_reference=row.legal_reference,
-        terms_rule=row.terms_rule,
-        explanation=row.explanation,
-        category=row.category,
         category_label=category_label(row.category),
-        source=row.source,
-        automated_detection=row.automated_detection,
-        automated_decision=row.automated_decision,
         decided_at=row.created_at,
-        comment_id=row.comment_id,
-        sanction_id=row.sanction_id,
-        until=row.until,
         redress=s.Redress(
             appeal=s.AppealRoute(
                 available=available,

@@ -5,14 +5,15 @@ Sanctions are lifted, never deleted."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from comments.clock import utcnow
 from comments.db import Comment, CommentStatus, Membership, Sanction, SanctionKind, Site, User
 from comments.db.lookups import site_by_slug
+from comments.db.queries import stamp_once, where_given
 from comments.db.service import Service, view
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
@@ -144,21 +145,8 @@ class SanctionService(Service[Sanction]):
         if row is None:
             raise NotFound("There is no such sanction.")
         now = utcnow()
-        if row.lifted_at is None:
-            was_active = is_active(row, now)
-            if await self._set_once(row, "lifted_at", now):
-                record(
-                    self.session,
-                    site_id=site.id,
-                    action="sanction.lifted",
-                    actor_id=moderator.id,
-                    target_user_id=user_id,
-                    before={"sanction_id": str(row.id), "kind": str(row.kind), "active": was_active},
-                    after={"sanction_id": str(row.id), "lifted_at": now.isoformat()},
-                    note=data.note,
-                )
-            await self.session.commit()
-            await self.session.refresh(row)
+        before = {"sanction_id": str(row.id), "kind": str(row.kind), "active": is_active(row, now)}
+        await self._stamp(row, "lifted_at", now, "sanction.lifted", moderator, before=before, note=data.note)
         return _view(row, site.slug, now)
 
     # the sanctioned reader
@@ -171,9 +159,7 @@ class SanctionService(Service[Sanction]):
             .where(Sanction.user_id == reader.id)
             .order_by(Sanction.created_at.desc(), Sanction.id.desc())
         )
-        if slug is not None:
-            query = query.where(Site.slug == slug)
-        rows = (await self.session.execute(query)).all()
+        rows = (await self.session.execute(where_given(query, (Site.slug, slug)))).all()
         return s.MySanctionList(items=[self._mine(row, site_slug, now) for row, site_slug in rows])
 
     async def acknowledge(self, reader: CurrentUser, sanction_id: UUID) -> s.MySanction:
@@ -191,18 +177,7 @@ class SanctionService(Service[Sanction]):
         if row.kind != SanctionKind.WARN:
             raise Conflict("Only warnings are acknowledged; suspensions and bans end on their own or are lifted.")
         now = utcnow()
-        if row.acknowledged_at is None:
-            if await self._set_once(row, "acknowledged_at", now):
-                record(
-                    self.session,
-                    site_id=row.site_id,
-                    action="sanction.acknowledged",
-                    actor_id=reader.id,
-                    target_user_id=reader.id,
-                    after={"sanction_id": str(row.id), "acknowledged_at": now.isoformat()},
-                )
-            await self.session.commit()
-            await self.session.refresh(row)
+        await self._stamp(row, "acknowledged_at", now, "sanction.acknowledged", reader)
         return self._mine(row, site_slug, now)
 
     def _mine(self, row: Sanction, slug: str, now: datetime) -> s.MySanction:
@@ -219,13 +194,31 @@ class SanctionService(Service[Sanction]):
         )
         return member is not None
 
-    async def _set_once(self, row: Sanction, column: str, now: datetime) -> bool:
-        """Stamp `column` (lifted_at, acknowledged_at) if it is still unset. True when this call stamped it:
-        of two concurrent requests only one audits the change."""
-        result = await self.session.execute(
-            update(Sanction)
-            .where(Sanction.id == row.id, getattr(Sanction, column).is_(None))
-            .values({column: now, "updated_at": now})
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount == 1
+    async def _stamp(
+        self,
+        row: Sanction,
+        column: str,
+        now: datetime,
+        action: str,
+        actor: CurrentUser,
+        *,
+        before: dict[str, Any] | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Stamp `column` (lifted_at, acknowledged_at) and audit it, once: a second call, or the loser of
+        two concurrent ones, changes nothing (idempotent)."""
+        if getattr(row, column) is not None:
+            return
+        if await stamp_once(self.session, Sanction, row.id, column, now):
+            record(
+                self.session,
+                site_id=row.site_id,
+                action=action,
+                actor_id=actor.id,
+                target_user_id=row.user_id,
+                before=before,
+                after={"sanction_id": str(row.id), column: now.isoformat()},
+                note=note,
+            )
+        await self.session.commit()
+        await self.session.refresh(row)

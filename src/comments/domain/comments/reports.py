@@ -17,7 +17,7 @@ from comments.db import Comment, CommentStatus, Report, Site
 from comments.db.queries import RowLimits
 from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser, UserService
-from comments.domain.audit import record
+from comments.domain.audit import record_on
 from comments.domain.comments import schemas as s
 from comments.domain.comments.events import CommentChanged
 from comments.domain.comments.pipeline import check_sanctions
@@ -106,14 +106,11 @@ class ReportService(Service[Report]):
                     .execution_options(synchronize_session=False)
                 )
                 await self.session.refresh(comment)
-            record(
+            record_on(
                 self.session,
-                site_id=site.id,
+                comment,
                 action="comment.reported",
                 actor_id=None,
-                target_user_id=comment.author_id,
-                comment_id=comment.id,
-                article_id=comment.article_id,
                 before={"status": "published", "open_reports": open_reports - 1},
                 after={"status": str(comment.status), "open_reports": open_reports, "hidden": hide},
                 note=f"{open_reports} reader reports reached the threshold of {rules.threshold}.",

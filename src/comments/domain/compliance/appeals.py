@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.db import (
@@ -26,8 +27,8 @@ from comments.db.service import Service, view
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
 from comments.domain.compliance import schemas as s
-from comments.domain.compliance.access import is_staff, site_for, staff_row
-from comments.domain.compliance.cases import case_page, close_case, tell_decision
+from comments.domain.compliance.access import is_staff, site_for
+from comments.domain.compliance.cases import APPEALS
 from comments.domain.compliance.errors import AlreadyAppealed, AlreadyDecided, AppealTooLate, OwnAppeal, SameDecider
 from comments.domain.compliance.statements import appeal_deadline
 from comments.domain.compliance.views import aware, seconds_since, statement_view
@@ -112,13 +113,12 @@ class AppealService(Service[Appeal]):
         )
         self.session.add(appeal)
         await self.session.flush()
-        record(
+        _record(
             self.session,
-            site_id=statement.site_id,
-            action="appeal.received",
-            actor_id=user.id,
-            target_user_id=user.id,
-            comment_id=statement.comment_id,
+            appeal,
+            statement,
+            "appeal.received",
+            user,
             after={"appeal_id": str(appeal.id), "statement_id": str(statement.id), "decision": statement.decision},
             note=appeal.explanation,
         )
@@ -130,7 +130,7 @@ class AppealService(Service[Appeal]):
     async def list_appeals(self, slug: str, user: CurrentUser, status: str, limit: int, offset: int) -> s.AppealList:
         site = await site_for(self.session, slug, user, Role.MODERATOR)
         query = select(Appeal.id).where(Appeal.site_id == site.id)
-        rows, total = await case_page(self.session, query, Appeal, status, limit, offset)
+        rows, total = await APPEALS.page(self.session, query, status, limit, offset)
         return s.AppealList(items=[await self._view(appeal_id) for (appeal_id,) in rows], total=total)
 
     async def _view(self, appeal_id: UUID) -> s.Appeal:
@@ -157,15 +157,7 @@ class AppealService(Service[Appeal]):
         )
 
     async def decide(self, appeal_id: UUID, data: s.AppealDecisionCreate, user: CurrentUser) -> s.Appeal:
-        appeal, statement, site = await staff_row(
-            self.session,
-            select(Appeal, StatementOfReasons, Site)
-            .join(StatementOfReasons, StatementOfReasons.id == Appeal.statement_id)
-            .join(Site, Site.id == Appeal.site_id)
-            .where(Appeal.id == appeal_id),
-            user,
-            "There is no such appeal.",
-        )
+        appeal, statement, site = await APPEALS.for_staff(self.session, appeal_id, user)
         if statement.decided_by == user.id:
             raise SameDecider("You took the decision under appeal: another moderator must review it.")
         if appeal.appellant_id == user.id:
@@ -174,19 +166,18 @@ class AppealService(Service[Appeal]):
             raise AlreadyDecided("This appeal was already decided.")
         now = utcnow()
         explanation = data.explanation.strip()
-        decided = await close_case(
-            self.session, Appeal, appeal.id, user.id, now, outcome=data.outcome, decision_explanation=explanation
+        decided = await APPEALS.close(
+            self.session, appeal.id, user.id, now, outcome=data.outcome, decision_explanation=explanation
         )
         if not decided:  # another moderator decided it first
             raise AlreadyDecided("This appeal was already decided.")
         restored = await self._reverse(statement, site, user, explanation, now) if data.outcome == "reversed" else None
-        record(
+        _record(
             self.session,
-            site_id=site.id,
-            action="appeal.decided",
-            actor_id=user.id,
-            target_user_id=appeal.appellant_id,
-            comment_id=statement.comment_id,
+            appeal,
+            statement,
+            "appeal.decided",
+            user,
             before={"appeal_id": str(appeal.id), "status": "open", "decided_by": _str(statement.decided_by)},
             after={
                 "appeal_id": str(appeal.id),
@@ -201,13 +192,11 @@ class AppealService(Service[Appeal]):
             "upheld": "We reviewed your appeal and keep our decision.",
             "reversed": "We reviewed your appeal and reversed our decision" + (f": {restored}." if restored else "."),
         }[data.outcome]
-        tell_decision(
+        APPEALS.tell(
             self.session,
-            "appeal",
-            site_id=site.id,
-            words=words,
-            explanation=explanation,
-            review="A moderator other than the one who took the decision reviewed it. You may still",
+            site.id,
+            words,
+            explanation,
             to_user_id=appeal.appellant_id,
             statement_id=statement.id,
             appeal_id=appeal.id,
@@ -277,6 +266,21 @@ class AppealService(Service[Appeal]):
             note=note,
         )
         return True
+
+
+def _record(
+    session: AsyncSession, appeal: Appeal, statement: StatementOfReasons, action: str, user: CurrentUser, **details: Any
+) -> None:
+    """An entry about an appeal: on the appellant and the comment of the decision appealed."""
+    record(
+        session,
+        site_id=statement.site_id,
+        action=action,
+        actor_id=user.id,
+        target_user_id=appeal.appellant_id,
+        comment_id=statement.comment_id,
+        **details,
+    )
 
 
 def _str(value: UUID | None) -> str | None:

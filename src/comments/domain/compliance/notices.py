@@ -26,8 +26,8 @@ from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record, record_on
 from comments.domain.compliance import messages
 from comments.domain.compliance import schemas as s
-from comments.domain.compliance.access import site_for, staff_row
-from comments.domain.compliance.cases import case_page, close_case, tell_decision
+from comments.domain.compliance.access import site_for
+from comments.domain.compliance.cases import NOTICES
 from comments.domain.compliance.categories import CATEGORIES
 from comments.domain.compliance.errors import AlreadyDecided, NotFrequent, NotifierSuspended
 from comments.domain.compliance.statements import CONTEXT_KEY, NoticeContext
@@ -186,7 +186,7 @@ class NoticeService(Service[Notice]):
     async def list_notices(self, slug: str, user: CurrentUser, status: str, limit: int, offset: int) -> s.NoticeList:
         site = await site_for(self.session, slug, user, Role.MODERATOR)
         query = select(Notice, Comment).join(Comment, Comment.id == Notice.comment_id).where(Notice.site_id == site.id)
-        rows, total = await case_page(self.session, query, Notice, status, limit, offset)
+        rows, total = await NOTICES.page(self.session, query, status, limit, offset)
         now = utcnow()
         return s.NoticeList(items=[await self._view(n, c, site, now) for n, c in rows], total=total)
 
@@ -222,15 +222,7 @@ class NoticeService(Service[Notice]):
         )
 
     async def _for_moderator(self, notice_id: UUID, user: CurrentUser) -> tuple[Notice, Comment, Site]:
-        notice, comment, site = await staff_row(
-            self.session,
-            select(Notice, Comment, Site)
-            .join(Comment, Comment.id == Notice.comment_id)
-            .join(Site, Site.id == Notice.site_id)
-            .where(Notice.id == notice_id),
-            user,
-            "There is no such notice.",
-        )
+        notice, comment, site = await NOTICES.for_staff(self.session, notice_id, user)
         return notice, comment, site
 
     async def decide(self, notice_id: UUID, data: s.NoticeDecisionCreate, user: CurrentUser) -> s.Notice:
@@ -265,9 +257,8 @@ class NoticeService(Service[Notice]):
             await self.session.flush()  # the statement is written while the notice is the context
         finally:
             self.session.info.pop(CONTEXT_KEY, None)
-        decided = await close_case(
+        decided = await NOTICES.close(
             self.session,
-            Notice,
             notice.id,
             user.id,
             now,
@@ -294,13 +285,11 @@ class NoticeService(Service[Notice]):
             reason=data.ground,
             note=context.explanation,
         )
-        tell_decision(
+        NOTICES.tell(
             self.session,
-            "notice",
-            site_id=site.id,
-            words=NOTICE_OUTCOMES[data.action],
-            explanation=context.explanation,
-            review="We decided after review by a moderator (not automatically). If you disagree you may",
+            site.id,
+            NOTICE_OUTCOMES[data.action],
+            context.explanation,
             to_email=notice.reporter_email,
             notice_id=notice.id,
         )

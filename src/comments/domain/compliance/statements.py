@@ -209,17 +209,9 @@ def build_statement(entry: AuditFacts, notice: NoticeContext | None = None) -> S
             scope="You cannot comment on this site "
             + ("until the ban is lifted." if banned else f"until {until.isoformat() if until else 'it ends'}."),
             facts="A moderator reviewed your comments on this site. " + (entry.note or ""),
-            ground="terms",
             terms_rule="community guidelines",
-            explanation=entry.note,
-            eu_category=eu_category_for(None, None),
-            source="own_initiative",
-            automated_detection=False,
-            automated_decision=False,
-            decided_by=entry.actor_id,
             sanction_id=_uuid(after.get("sanction_id")),
-            until=until,
-            user_id=entry.target_user_id,
+            **_against_person(entry, until),
         )
     # notifier.suspended
     until = _until(after.get("until"))
@@ -228,19 +220,27 @@ def build_statement(entry: AuditFacts, notice: NoticeContext | None = None) -> S
         scope=f"Notices you send to this site are not processed until {until.isoformat() if until else 'it ends'}.",
         facts=f"{after.get('unfounded_notices', 0)} of your recent notices were manifestly unfounded. "
         + (entry.note or ""),
-        ground="terms",
         terms_rule="Article 23 DSA: misuse of the notice mechanism",
-        explanation=entry.note,
-        eu_category=eu_category_for(None, None),
-        source="own_initiative",
-        automated_detection=False,
-        automated_decision=False,
-        decided_by=entry.actor_id,
         notifier_suspension_id=_uuid(after.get("suspension_id")),
-        user_id=entry.target_user_id,
         recipient_email=after.get("reporter_email"),
-        until=until,
+        **_against_person(entry, until),
     )
+
+
+def _against_person(entry: AuditFacts, until: datetime | None) -> dict[str, Any]:
+    """What a moderator's suspension of a reader or of a notifier states alike: the site's terms, on the
+    moderator's own initiative, until a time."""
+    return {
+        "ground": "terms",
+        "explanation": entry.note,
+        "eu_category": eu_category_for(None, None),
+        "source": "own_initiative",
+        "automated_detection": False,
+        "automated_decision": False,
+        "decided_by": entry.actor_id,
+        "user_id": entry.target_user_id,
+        "until": until,
+    }
 
 
 def add_months(moment: datetime, months: int) -> datetime:

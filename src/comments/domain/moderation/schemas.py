@@ -138,14 +138,19 @@ class ClaimCreate(msgspec.Struct, forbid_unknown_fields=True):
     minutes: Annotated[int, msgspec.Meta(ge=1, le=30)] = 5
 
 
-class DecisionCreate(msgspec.Struct, forbid_unknown_fields=True):
+class DecisionBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What a moderator decides, on one comment or on a bulk of them."""
+
     action: Action
-    version: Annotated[int, msgspec.Meta(ge=1)]
-    """The comment's version when you loaded it."""
     reason_code: ReasonCode | None = None
     """Required to reject; `other` needs a note."""
     note: Note | None = None
     """For the audit log; the author only sees the reason."""
+
+
+class DecisionCreate(DecisionBody, kw_only=True):
+    version: Annotated[int, msgspec.Meta(ge=1)]
+    """The comment's version when you loaded it."""
 
 
 class CommentState(msgspec.Struct):
@@ -168,11 +173,8 @@ class BulkItem(msgspec.Struct, forbid_unknown_fields=True):
     version: Annotated[int, msgspec.Meta(ge=1)]
 
 
-class BulkDecisionCreate(msgspec.Struct, forbid_unknown_fields=True):
-    action: Action
+class BulkDecisionCreate(DecisionBody, kw_only=True):
     items: Annotated[list[BulkItem], msgspec.Meta(min_length=1, max_length=100)]
-    reason_code: ReasonCode | None = None
-    note: Note | None = None
 
 
 class BulkResult(msgspec.Struct):

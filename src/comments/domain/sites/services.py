@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Row, and_, bindparam, select
 
 from comments.clock import utcnow
 from comments.db import Article, Site
@@ -48,6 +48,15 @@ class ArticleRef:
     id: UUID
     external_id: str
     version: int
+
+
+def _found(row: Row[Any] | None, slug: str, article: str) -> Row[Any]:
+    """A (site, article, ...) lookup's row: no row means no such site, no article in it no such article."""
+    if row is None:
+        raise NoSuchSite(slug)
+    if row[1] is None:
+        raise NoSuchArticle(article, slug)
+    return row
 
 
 def origin_of(url: str) -> str | None:
@@ -135,20 +144,14 @@ class SiteService(Service[Site]):
                 .where(Site.slug == slug)
             )
         ).one_or_none()
-        if row is None:
-            raise NoSuchSite(slug)
-        if row[1] is None:
-            raise NoSuchArticle(article, slug)
-        return row[0], row[1]
+        site, found = _found(row, slug, article)
+        return site, found
 
     async def article_ref(self, slug: str, article: str) -> ArticleRef:
         """The article's id and version in one indexed lookup, without loading entities."""
         row = (await self.session.execute(ARTICLE_REF, {"slug": slug, "article": article})).one_or_none()
-        if row is None:
-            raise NoSuchSite(slug)
-        if row[1] is None:
-            raise NoSuchArticle(article, slug)
-        return ArticleRef(row[1], article, row[2])
+        _site_id, article_id, version = _found(row, slug, article)
+        return ArticleRef(article_id, article, version)
 
     async def public_counts(self, slug: str, articles: list[str]) -> dict[str, int]:
         """Published comment counts (kept by the database's triggers) in one indexed lookup."""

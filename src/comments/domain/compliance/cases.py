@@ -24,7 +24,7 @@ OUT_OF_COURT_OR_COURT = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # `on` is a SQL expression: its == builds SQL, not a bool
 class CaseKind:
     name: str
     """notice | appeal: in the 404, the message's kind (`notice.decided`) and its subject."""

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.db import Article, Comment, CommentStatus
-from comments.domain.audit import record
+from comments.domain.audit import record_on
 from comments.domain.comments.reasons import pipeline_reasons, toxicity_labels
 from comments.events import emit
 
@@ -39,14 +39,11 @@ async def comment_stored(session: AsyncSession, comment: Comment, article: Artic
     action = SYSTEM_ACTIONS.get(CommentStatus(comment.status))
     if action is not None:
         reasons = pipeline_reasons(comment.reasons)
-        record(
+        record_on(
             session,
-            site_id=comment.site_id,
+            comment,
             action=action,
             actor_id=None,
-            target_user_id=comment.author_id,
-            comment_id=comment.id,
-            article_id=comment.article_id,
             after={
                 "status": str(comment.status),
                 "version": comment.version,

@@ -20,7 +20,7 @@ from comments.db import AuditEntry, Claim, Comment, CommentStatus, Report, Site
 from comments.db.lookups import site_by_slug
 from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser
-from comments.domain.audit import record
+from comments.domain.audit import record_on
 from comments.domain.comments.events import CommentChanged
 from comments.domain.comments.reasons import (
     REPORTED,
@@ -171,14 +171,11 @@ async def apply_decision(
     )
     await session.execute(delete(Claim).where(Claim.comment_id == comment.id))
     await session.refresh(comment)
-    record(
+    record_on(
         session,
-        site_id=site.id,
+        comment,
         action=audit_action,
         actor_id=user.id,
-        target_user_id=comment.author_id,
-        comment_id=comment.id,
-        article_id=comment.article_id,
         before=before,
         after={"status": str(target), "version": comment.version},
         reason=reason_code,

@@ -89,18 +89,22 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def prepare(base: str, env: dict[str, str], clients: int) -> list[dict[str, str]]:
-    """A superadmin opens the demo site's rate limits (the bench measures throughput, not the limits);
-    one reader with complete details per client."""
+def create_bench_admin(env: dict[str, str]) -> None:
+    """The superadmin the bench logs in as: it opens rate limits and reads /ready's counters."""
     password_file = Path(env["COMMENTS_HOME"]) / "admin-password"
     password_file.write_text("bench admin password")
-    await asyncio.to_thread(
-        subprocess.run,
+    subprocess.run(
         [COMMENTS, "user", "create-admin", "bench@example.com", "--password-file", str(password_file)],
         env=env,
         check=True,
         capture_output=True,
     )
+
+
+async def prepare(base: str, env: dict[str, str], clients: int) -> list[dict[str, str]]:
+    """A superadmin opens the demo site's rate limits (the bench measures throughput, not the limits);
+    one reader with complete details per client."""
+    await asyncio.to_thread(create_bench_admin, env)
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         login = await client.post(
             "/api/v1/auth/login", json={"email": "bench@example.com", "password": "bench admin password"}
@@ -193,6 +197,8 @@ def server_snapshot(base: str, pid: int) -> dict[str, float]:
         json={"email": "bench@example.com", "password": "bench admin password"},
         timeout=30,
     )
+    if login.status_code != 200:
+        raise SystemExit(f"login as the bench superadmin failed: {login.status_code} {login.text}")
     admin = {"Authorization": f"Bearer {login.json()['token']}"}  # /ready shows its counters to superadmins
     stats = httpx.get(base + "/ready", headers=admin, timeout=10).json()["model_stats"]
     return {"loop_cpu": loop_cpu, "other_cpu": other_cpu, **stats}

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from comments.config import Settings
 from comments.db import Comment, IdempotencyRecord
-from tests.servers import COMMENTS, free_port, wait_until_up
+from tests.servers import COMMENTS, serving
 from tests.support import db_run
 
 URL = "/api/v1/sites/demo/articles/putin-warning-tomahawk/comments"
@@ -31,26 +31,8 @@ ADMIN, ADMIN_PASSWORD = "probe-admin@example.com", "probe admin password"
 def serving_quietly(env: dict[str, str], *args: str, port: int | None = None) -> Iterator[str]:
     """tests.servers.serving with the server's output in <home>/serve.log: under load its access log would
     fill an unread pipe and block the server's event loop (a stall of the harness, not of the service)."""
-    port = port or free_port()
-    log = (Path(env["COMMENTS_HOME"]) / "serve.log").open("ab")
-    process = subprocess.Popen(
-        [COMMENTS, "serve", "--port", str(port), *args],
-        env={**os.environ, "HF_HUB_OFFLINE": "1", **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base_url, process)
+    with serving(env, *args, port=port, log=Path(env["COMMENTS_HOME"]) / "serve.log") as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def server_errors_logged(env: dict[str, str]) -> list[str]:

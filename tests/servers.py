@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import httpx
@@ -38,24 +38,26 @@ def wait_until_up(base_url: str, process: subprocess.Popen[bytes], timeout: floa
 
 
 @contextmanager
-def serving(env: dict[str, str], *args: str, port: int | None = None) -> Iterator[str]:
-    """Runs `comments serve` with COMMENTS_* variables from `env`; yields its base URL; stops it."""
+def serving(env: dict[str, str], *args: str, port: int | None = None, log: Path | None = None) -> Iterator[str]:
+    """Runs `comments serve` with COMMENTS_* variables from `env`; yields its base URL; stops it. The
+    server's output goes to a pipe, or appended to `log` when given."""
     port = port or free_port()
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **env}
-    process = subprocess.Popen(
-        [COMMENTS, "serve", "--port", str(port), *args],
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base_url, process)
-        yield base_url
-    finally:
-        process.terminate()
+    with open(log, "ab") if log is not None else nullcontext(subprocess.PIPE) as output:
+        process = subprocess.Popen(
+            [COMMENTS, "serve", "--port", str(port), *args],
+            env=full_env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        base_url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            wait_until_up(base_url, process)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

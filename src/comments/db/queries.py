@@ -1,5 +1,5 @@
-"""Query steps that several domain packages take alike: stamping a row once, and refusing a sender
-whose recent rows pass a limit."""
+"""Query steps that several domain packages take alike: stamping a row once, changing a versioned row,
+refusing a sender whose recent rows pass a limit, a list's optional filters."""
 
 from __future__ import annotations
 
@@ -48,3 +48,22 @@ class RowLimits:
 def where_given(query: Select[Any], *filters: tuple[Any, Any]) -> Select[Any]:
     """`column == value` for each (column, value) whose value is given: the optional filters of a list."""
     return query.where(*(column == value for column, value in filters if value is not None))
+
+
+async def change_versioned(
+    session: AsyncSession, row: Any, now: datetime, *, seen_version: int | None = None, **values: Any
+) -> bool:
+    """Set `values` on a versioned row (a comment), bump its version and stamp updated_at. With
+    `seen_version`, only while the row is still at that version (of two concurrent changes, one wins).
+    True when this call changed it; the row is then reloaded."""
+    model = type(row)
+    query = update(model).where(model.id == row.id)
+    if seen_version is not None:
+        query = query.where(model.version == seen_version)
+    changed = await session.execute(
+        query.values(**values, version=model.version + 1, updated_at=now).execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    await session.refresh(row)
+    return True

@@ -8,33 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from comments.db import AuditEntry, Comment
 
 
-def record(
-    session: AsyncSession,
-    *,
-    site_id: UUID,
-    action: str,
-    actor_id: UUID | None,
-    target_user_id: UUID | None = None,
-    comment_id: UUID | None = None,
-    article_id: UUID | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    reason: str | None = None,
-    note: str | None = None,
-) -> AuditEntry:
-    """Append an entry in the caller's transaction: the action and its audit entry commit together."""
-    entry = AuditEntry(
-        site_id=site_id,
-        action=action,
-        actor_id=actor_id,
-        target_user_id=target_user_id,
-        comment_id=comment_id,
-        article_id=article_id,
-        before=before,
-        after=after,
-        reason=reason,
-        note=note,
-    )
+def record(session: AsyncSession, *, site_id: UUID, action: str, actor_id: UUID | None, **details: Any) -> AuditEntry:
+    """Append an entry in the caller's transaction: the action and its audit entry commit together.
+    `details` are AuditEntry's optional columns (target_user_id, comment_id, article_id, before, after,
+    reason, note); the model refuses any other name."""
+    entry = AuditEntry(site_id=site_id, action=action, actor_id=actor_id, **details)
     session.add(entry)
     return entry
 

@@ -8,13 +8,13 @@ from datetime import timedelta
 from typing import Final
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from comments.clock import utcnow
 from comments.db import Comment, CommentStatus, Report, Site
-from comments.db.queries import RowLimits
+from comments.db.queries import RowLimits, change_versioned
 from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser, UserService
 from comments.domain.audit import record_on
@@ -94,18 +94,14 @@ class ReportService(Service[Report]):
         if reached:
             hide = rules.hide_when_reported
             if hide:
-                await self.session.execute(
-                    update(Comment)
-                    .where(Comment.id == comment.id, Comment.version == comment.version)
-                    .values(
-                        status=CommentStatus.HELD,
-                        reasons=with_outcome(comment.reasons, reported_reason()),
-                        version=Comment.version + 1,
-                        updated_at=utcnow(),
-                    )
-                    .execution_options(synchronize_session=False)
+                await change_versioned(
+                    self.session,
+                    comment,
+                    utcnow(),
+                    seen_version=comment.version,
+                    status=CommentStatus.HELD,
+                    reasons=with_outcome(comment.reasons, reported_reason()),
                 )
-                await self.session.refresh(comment)
             record_on(
                 self.session,
                 comment,

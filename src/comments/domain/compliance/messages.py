@@ -25,23 +25,14 @@ def send(
     body: str,
     to_user_id: UUID | None = None,
     to_email: str | None = None,
-    notice_id: UUID | None = None,
-    statement_id: UUID | None = None,
-    appeal_id: UUID | None = None,
+    **about: UUID | None,
 ) -> ComplianceMessage | None:
-    """Queue a message in the caller's transaction; None when there is nobody to send it to."""
+    """Queue a message in the caller's transaction; None when there is nobody to send it to. `about`
+    links it to what it tells of: notice_id, statement_id or appeal_id (ComplianceMessage's columns)."""
     if to_user_id is None and not to_email:
         return None
     message = ComplianceMessage(
-        site_id=site_id,
-        kind=kind,
-        subject=subject,
-        body=body,
-        to_user_id=to_user_id,
-        to_email=to_email,
-        notice_id=notice_id,
-        statement_id=statement_id,
-        appeal_id=appeal_id,
+        site_id=site_id, kind=kind, subject=subject, body=body, to_user_id=to_user_id, to_email=to_email, **about
     )
     session.add(message)
     if to_email:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Final
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select
 
 from comments.clock import utcnow
 from comments.db import (
@@ -20,7 +20,7 @@ from comments.db import (
     Site,
     StatementOfReasons,
 )
-from comments.db.queries import RowLimits
+from comments.db.queries import RowLimits, change_versioned
 from comments.db.service import Service, view
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record, record_on
@@ -301,13 +301,7 @@ class NoticeService(Service[Notice]):
     async def _restrict(self, comment: Comment, user: CurrentUser, context: NoticeContext, now: datetime) -> None:
         """Hide the comment from other readers without removing it (it waits in the queue as held)."""
         before = {"status": str(comment.status), "version": comment.version}
-        await self.session.execute(
-            update(Comment)
-            .where(Comment.id == comment.id)
-            .values(status=CommentStatus.HELD, flagged=False, version=Comment.version + 1, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        await self.session.refresh(comment)
+        await change_versioned(self.session, comment, now, status=CommentStatus.HELD, flagged=False)
         record_on(
             self.session,
             comment,

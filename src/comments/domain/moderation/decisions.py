@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from comments.clock import utcnow
 from comments.db import AuditEntry, Claim, Comment, CommentStatus, Report, Site
 from comments.db.lookups import site_by_slug
+from comments.db.queries import change_versioned
 from comments.db.service import Service
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record_on
@@ -146,19 +147,16 @@ async def apply_decision(
         "scores": comment.scores,
     }
     outcome = approved_reason() if action == "approve" else rejected_reason(reason_code or "other")
-    changed = await session.execute(
-        update(Comment)
-        .where(Comment.id == comment.id, Comment.version == seen_version)
-        .values(
-            status=target,
-            flagged=False,
-            reasons=with_outcome(comment.reasons, outcome),
-            version=Comment.version + 1,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    changed = await change_versioned(
+        session,
+        comment,
+        now,
+        seen_version=seen_version,
+        status=target,
+        flagged=False,
+        reasons=with_outcome(comment.reasons, outcome),
     )
-    if changed.rowcount != 1:  # another moderator's decision committed first
+    if not changed:  # another moderator's decision committed first
         await session.refresh(comment)
         if comment.status == target and await _is_replay(session, comment, action, reason_code, user):
             return s.DecisionOutcome(action=action, changed=False, comment=state_of(comment, 0))  # type: ignore[arg-type]
@@ -170,7 +168,6 @@ async def apply_decision(
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(Claim).where(Claim.comment_id == comment.id))
-    await session.refresh(comment)
     record_on(
         session,
         comment,

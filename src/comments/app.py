@@ -28,7 +28,7 @@ from comments.domain.accounts.passwords import Passwords
 from comments.domain.accounts.retention import RetentionJob
 from comments.domain.audit import deps as audit_deps
 from comments.domain.comments import deps as comments_deps
-from comments.domain.comments.controllers import CommentController, ReportController, ThreadController
+from comments.domain.comments.controllers import CommentController, ThreadController
 from comments.domain.mail import MailWorker, SmtpSender
 from comments.domain.moderation import deps as moderation_deps
 from comments.domain.moderation.controllers import (
@@ -95,7 +95,6 @@ def create_app(settings: Settings | None = None, *, toxicity: Any = None) -> Lit
             SiteController,
             ThreadController,
             CommentController,
-            ReportController,
             RulesController,
             QueueController,
             ModeratedCommentController,

@@ -5,7 +5,7 @@ any of them may use it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
 from operator import attrgetter
 from typing import Annotated, Any
 from uuid import UUID
@@ -31,20 +31,25 @@ def dependencies() -> dict[str, Any]:
     return {"settings": Provide(provide_settings)}
 
 
-def service_providers(services: Mapping[str, Callable[..., Any]], /, **from_state: str) -> dict[str, Provide]:
-    """DI key -> provider that builds the service on the request's session. Keyword arguments name what
-    else each service is given, as a dotted path on the app state, read per request:
-    `service_providers({"rules_service": RulesService}, scorer="toxicity")` builds
+def service_providers(*services: type[Any], **from_state: str) -> dict[str, Provide]:
+    """A provider for each service class that builds it on the request's session, under the class's name
+    in snake case (`NoticeService` is `notice_service`: a handler's parameter of that name gets it).
+    Keyword arguments name what else each of these services is given, as a dotted path on the app state,
+    read per request: `service_providers(RulesService, scorer="toxicity")` builds
     `RulesService(session=db_session, scorer=state.toxicity)`."""
     picks = {name: attrgetter(path) for name, path in from_state.items()}
 
-    def provider(service: Callable[..., Any]) -> Provide:
+    def provider(service: type[Any]) -> Provide:
         async def provide(db_session: DbSession, state: State) -> Any:
             return service(session=db_session, **{name: pick(state) for name, pick in picks.items()})
 
         return Provide(provide)
 
-    return {name: provider(service) for name, service in services.items()}
+    return {_snake_case(service.__name__): provider(service) for service in services}
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 # Path parameters, declared explicitly (Litestar deprecates inferring them from the name).

@@ -53,16 +53,15 @@ async def test_classifier_failure_holds_the_comment(api, reader_token, scorer):
 
 
 async def _record_eligibility(monkeypatch, scorer) -> None:
-    from comments.domain.accounts.services import UserService
+    from comments.domain.accounts.services import eligibility as original
+    from comments.domain.comments import services
 
-    original = UserService.eligibility
-
-    async def eligibility(self, *args, **kwargs):
-        answer = await original(self, *args, **kwargs)
+    async def eligibility(*args, **kwargs):
+        answer = await original(*args, **kwargs)
         scorer.events.append("eligibility answered")
         return answer
 
-    monkeypatch.setattr(UserService, "eligibility", eligibility)
+    monkeypatch.setattr(services, "eligibility", eligibility)
 
 
 async def test_an_idle_model_is_asked_while_the_gates_query(api, reader_token, scorer, monkeypatch):

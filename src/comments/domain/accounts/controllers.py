@@ -24,15 +24,11 @@ class AuthController(Controller):
 
     @post("/register", operation_id="Register")
     async def register(
-        self,
-        data: JSONBody[s.Credentials],
-        users_service: Users,
-        site_row: SiteRow,
-        request_origin: RequestOrigin,
+        self, data: JSONBody[s.Credentials], user_service: Users, site_row: SiteRow, request_origin: RequestOrigin
     ) -> s.Session:
         """Create an account and log in. Passwords need at least 10 characters. A verification mail goes
         to the address (in the language of `site`, if given, with a link back to it)."""
-        token, session, user = await users_service.register(
+        token, session, user = await user_service.register(
             data.email,
             data.password,
             site=site_row,
@@ -43,18 +39,18 @@ class AuthController(Controller):
 
     @post("/login", operation_id="Login", status_code=200)
     async def login(
-        self, data: JSONBody[s.Credentials], users_service: Users, request_origin: RequestOrigin
+        self, data: JSONBody[s.Credentials], user_service: Users, request_origin: RequestOrigin
     ) -> s.Session:
         """Log in. Failed attempts are throttled per account and per address (429 with Retry-After)."""
-        token, session, user = await users_service.login(
+        token, session, user = await user_service.login(
             data.email, data.password, request_origin.address, client=request_origin.agent
         )
         return _session(token, session, user)
 
     @post("/logout", operation_id="Logout", status_code=204, guards=[requires_login])
-    async def logout(self, users_service: Users, current_user: Me) -> None:
+    async def logout(self, user_service: Users, current_user: Me) -> None:
         """Revoke the session token used for this request."""
-        await users_service.logout(current_user)
+        await user_service.logout(current_user)
 
     @post("/verify-email", operation_id="VerifyEmail", status_code=200)
     async def verify_email(self, data: JSONBody[s.VerifyEmailBody], recovery_service: Recovery) -> s.Accepted:
@@ -85,15 +81,11 @@ class AuthController(Controller):
 
     @post("/sso", operation_id="SsoLogin", status_code=200)
     async def sso_login(
-        self,
-        data: JSONBody[s.SsoLoginBody],
-        sso_service: Sso,
-        users_service: Users,
-        request_origin: RequestOrigin,
+        self, data: JSONBody[s.SsoLoginBody], sso_service: Sso, user_service: Users, request_origin: RequestOrigin
     ) -> s.Session:
         """Log in with a token the publisher's server signed for its logged-in subscriber (docs/embedding.md).
         A wrong signature, site or time is a 401."""
-        site_row = await users_service.site(data.site)
+        site_row = await user_service.site(data.site)
         token, session, user = await sso_service.login(
             site_row, data.token, network=request_origin.network, client=request_origin.agent
         )
@@ -106,22 +98,18 @@ class MeController(Controller):
     guards = [requires_login]
 
     @get("/", operation_id="GetMe")
-    async def get_me(self, users_service: Users, current_user: Me, site_row: SiteRow) -> s.Me:
+    async def get_me(self, user_service: Users, current_user: Me, site_row: SiteRow) -> s.Me:
         """The reader's account and personal details; with ?site=, whether they may comment there."""
-        return await users_service.describe(current_user.id, site_row)
+        return await user_service.describe(current_user.id, site_row)
 
     @patch("/profile", operation_id="UpdateProfile")
     async def update_profile(
-        self,
-        data: JSONBody[s.ProfileUpdate],
-        users_service: Users,
-        current_user: Me,
-        site_row: SiteRow,
+        self, data: JSONBody[s.ProfileUpdate], user_service: Users, current_user: Me, site_row: SiteRow
     ) -> s.Me:
         """Change personal details. `accepted_rules_version` needs ?site= (guidelines are per site)."""
         values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        await users_service.update_profile(current_user.id, values, site=site_row)
-        return await users_service.describe(current_user.id, site_row)
+        await user_service.update_profile(current_user.id, values, site=site_row)
+        return await user_service.describe(current_user.id, site_row)
 
     @post("/email/verification", operation_id="SendVerificationEmail", status_code=202)
     async def send_verification(self, recovery_service: Recovery, current_user: Me, site_row: SiteRow) -> s.Accepted:
@@ -133,13 +121,13 @@ class MeController(Controller):
     async def change_password(
         self,
         data: JSONBody[s.PasswordChange],
-        account_sessions_service: AccountSessions,
+        account_session_service: AccountSessions,
         current_user: Me,
         site_row: SiteRow,
         request_origin: RequestOrigin,
     ) -> None:
         """Change the password (the current one is needed). Every other session of the account ends."""
-        await account_sessions_service.change_password(
+        await account_session_service.change_password(
             current_user.id,
             current_user.token_hash,
             data.current_password,
@@ -152,37 +140,37 @@ class MeController(Controller):
     async def change_email(
         self,
         data: JSONBody[s.EmailChange],
-        account_sessions_service: AccountSessions,
+        account_session_service: AccountSessions,
         current_user: Me,
         site_row: SiteRow,
         request_origin: RequestOrigin,
     ) -> s.User:
         """Change the account's email address (the password is needed). The new address gets a verification
         mail and is unverified until its link is followed; the old address is told of the change."""
-        user = await account_sessions_service.change_email(
+        user = await account_session_service.change_email(
             current_user.id, data.email, data.password, request_origin.address, site_row
         )
         return s.User.of(user)
 
     @get("/sessions", operation_id="ListSessions")
-    async def list_sessions(self, account_sessions_service: AccountSessions, current_user: Me) -> s.Sessions:
+    async def list_sessions(self, account_session_service: AccountSessions, current_user: Me) -> s.Sessions:
         """Where the account is logged in: when each session opened and was last used, and from which
         network (coarse: a /24 or /48, never the address)."""
         return s.Sessions(
-            sessions=await account_sessions_service.list_sessions(current_user.id, current_user.token_hash)
+            sessions=await account_session_service.list_sessions(current_user.id, current_user.token_hash)
         )
 
     @delete("/sessions/{session_id:uuid}", operation_id="RevokeSession", status_code=204)
     async def revoke_session(
-        self, session_id: PathId, account_sessions_service: AccountSessions, current_user: Me
+        self, session_id: PathId, account_session_service: AccountSessions, current_user: Me
     ) -> None:
         """End one of your sessions (another reader's is a 404)."""
-        await account_sessions_service.revoke(current_user.id, session_id)
+        await account_session_service.revoke(current_user.id, session_id)
 
     @post("/sessions/logout-everywhere", operation_id="LogoutEverywhere", status_code=204)
-    async def logout_everywhere(self, account_sessions_service: AccountSessions, current_user: Me) -> None:
+    async def logout_everywhere(self, account_session_service: AccountSessions, current_user: Me) -> None:
         """End every session of the account, this one included."""
-        await account_sessions_service.logout_everywhere(current_user.id)
+        await account_session_service.logout_everywhere(current_user.id)
 
     @get("/export", operation_id="ExportMyData")
     async def export_my_data(self, my_data_service: MyData, current_user: Me) -> dict[str, Any]:
@@ -196,7 +184,7 @@ class MeController(Controller):
         data: JSONBody[s.AccountDeletion],
         my_data_service: MyData,
         sso_service: Sso,
-        users_service: Users,
+        user_service: Users,
         current_user: Me,
     ) -> None:
         """Delete your account: confirm with your password, or (single sign-on accounts) a fresh token from
@@ -205,6 +193,6 @@ class MeController(Controller):
         if data.password is not None:
             await my_data_service.check_password(current_user.id, data.password)
         else:
-            site_row = await users_service.site(data.site or "")
+            site_row = await user_service.site(data.site or "")
             await sso_service.verify_fresh(site_row, data.sso_token or "", current_user.id)
         await my_data_service.delete_account(current_user.id)

@@ -14,18 +14,19 @@ from comments.domain.accounts.mydata import MyDataService
 from comments.domain.accounts.network import coarse_network
 from comments.domain.accounts.recovery import RecoveryService
 from comments.domain.accounts.services import CurrentUser, UserService
-from comments.domain.accounts.sessions import SessionService
+from comments.domain.accounts.sessions import AccountSessionService
 from comments.domain.accounts.sso import SsoService
 from comments.netaddr import client_address
 
-ACCOUNT_SERVICES = {
-    "users_service": UserService,
-    "recovery_service": RecoveryService,
-    "account_sessions_service": SessionService,
-    "sso_service": SsoService,
-    "my_data_service": MyDataService,
-}
-"""Every account service takes the settings and the password hasher beside the session."""
+Users = NamedDependency[UserService]
+Recovery = NamedDependency[RecoveryService]
+AccountSessions = NamedDependency[AccountSessionService]
+Sso = NamedDependency[SsoService]
+MyData = NamedDependency[MyDataService]
+Me = NamedDependency[CurrentUser]
+Caller = NamedDependency[CurrentUser | None]
+"""`current_user` on a route open to anonymous callers too (Me is for logged-in routes only)."""
+SiteRow = NamedDependency[Site | None]
 
 
 async def provide_current_user(request: Request[Any, Any, Any]) -> CurrentUser | None:
@@ -48,31 +49,31 @@ class Origin:
         return coarse_network(self.address)
 
 
+RequestOrigin = NamedDependency[Origin]
+
+
 async def provide_origin(request: Request[Any, Any, Any]) -> Origin:
     return Origin(client_address(request), request.headers.get("user-agent", "")[:120] or None)
 
 
-async def provide_site_row(users_service: NamedDependency[UserService], site: SiteFilter = None) -> Site | None:
+async def provide_site_row(user_service: Users, site: SiteFilter = None) -> Site | None:
     """The site named by `?site=` (404 if there is none), whose language, links and guidelines an account
     route uses; None without `?site=`."""
-    return await users_service.site(site) if site else None
-
-
-Users = NamedDependency[UserService]
-Me = NamedDependency[CurrentUser]
-Caller = NamedDependency[CurrentUser | None]
-"""`current_user` on a route open to anonymous callers too (Me is for logged-in routes only)."""
-SiteRow = NamedDependency[Site | None]
-RequestOrigin = NamedDependency[Origin]
-Recovery = NamedDependency[RecoveryService]
-AccountSessions = NamedDependency[SessionService]
-Sso = NamedDependency[SsoService]
-MyData = NamedDependency[MyDataService]
+    return await user_service.site(site) if site else None
 
 
 def dependencies() -> dict[str, Any]:
     return {
-        **service_providers(ACCOUNT_SERVICES, settings="settings", passwords="passwords"),
+        # Every account service takes the settings and the password hasher beside the session.
+        **service_providers(
+            UserService,
+            RecoveryService,
+            AccountSessionService,
+            SsoService,
+            MyDataService,
+            settings="settings",
+            passwords="passwords",
+        ),
         "current_user": Provide(provide_current_user),
         "site_row": Provide(provide_site_row),
         "request_origin": Provide(provide_origin),

@@ -89,6 +89,35 @@ class Eligibility:
     """A sanction on the site not lifted (possibly expired or acknowledged): posting then reads which."""
 
 
+async def eligibility(session: AsyncSession, user_id: UUID, site: Site) -> Eligibility:
+    """The reader's details as the site sees them, and whether they satisfy its requirements. One query
+    (user, profile, the site's guidelines acceptance and whether a sanction applies): it runs on every
+    post."""
+    sanctioned = exists().where(Sanction.user_id == User.id, Sanction.site_id == site.id, Sanction.lifted_at.is_(None))
+    row = (
+        await session.execute(
+            select(User, RulesAcceptance.version, sanctioned)
+            .outerjoin(RulesAcceptance, (RulesAcceptance.user_id == User.id) & (RulesAcceptance.site_id == site.id))
+            .where(User.id == user_id)
+            .options(joinedload(User.profile))
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound("There is no such user.")
+    user, accepted_version, under_sanction = row
+    rules = site_rules(site)
+    details = profile_values(user.profile)
+    details["accepted_rules_version"] = accepted_version
+    status = profile_status(
+        {**details, "email_verified": user.email_verified_at is not None},
+        required_fields=rules.profile.required_fields,
+        minimum_age=rules.profile.minimum_age,
+        rules_version=rules.guidelines.version,
+        current_year=utcnow().year,
+    )
+    return Eligibility(user, details, status, rules, bool(under_sanction))
+
+
 class UserService(Service[User]):
     model_type = User
 
@@ -282,36 +311,6 @@ class UserService(Service[User]):
         else:
             self.session.add(RulesAcceptance(user_id=user_id, site_id=site_id, version=version))
 
-    async def eligibility(self, user_id: UUID, site: Site) -> Eligibility:
-        """The reader's details as the site sees them, and whether they satisfy its requirements. One query
-        (user, profile, the site's guidelines acceptance and whether a sanction applies): it runs on every
-        post."""
-        sanctioned = exists().where(
-            Sanction.user_id == User.id, Sanction.site_id == site.id, Sanction.lifted_at.is_(None)
-        )
-        row = (
-            await self.session.execute(
-                select(User, RulesAcceptance.version, sanctioned)
-                .outerjoin(RulesAcceptance, (RulesAcceptance.user_id == User.id) & (RulesAcceptance.site_id == site.id))
-                .where(User.id == user_id)
-                .options(joinedload(User.profile))
-            )
-        ).one_or_none()
-        if row is None:
-            raise NotFound("There is no such user.")
-        user, accepted_version, under_sanction = row
-        rules = site_rules(site)
-        details = profile_values(user.profile)
-        details["accepted_rules_version"] = accepted_version
-        status = profile_status(
-            {**details, "email_verified": user.email_verified_at is not None},
-            required_fields=rules.profile.required_fields,
-            minimum_age=rules.profile.minimum_age,
-            rules_version=rules.guidelines.version,
-            current_year=utcnow().year,
-        )
-        return Eligibility(user, details, status, rules, bool(under_sanction))
-
     async def describe(self, user_id: UUID, site: Site | None) -> s.Me:
         roles = [s.SiteRole(site=slug, role=role) for slug, role in await self.roles(user_id)]
         if site is None:
@@ -328,7 +327,7 @@ class UserService(Service[User]):
                 rules_version=None,
                 roles=roles,
             )
-        eligible = await self.eligibility(user_id, site)
+        eligible = await eligibility(self.session, user_id, site)
         status, rules = eligible.status, eligible.rules
         return s.Me(
             user=s.User.of(eligible.user),

@@ -21,7 +21,7 @@ from comments.domain.mail import enqueue_mail
 from comments.errors import Conflict, InvalidInput, NotFound, RateLimited
 
 
-class SessionService:
+class AccountSessionService:
     def __init__(self, session: AsyncSession, *, settings: Settings, passwords: Passwords) -> None:
         self.session = session
         self.settings = settings

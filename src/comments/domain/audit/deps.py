@@ -13,4 +13,4 @@ AuditLog = NamedDependency[AuditLogService]
 
 
 def dependencies() -> dict[str, Any]:
-    return service_providers({"audit_log_service": AuditLogService})
+    return service_providers(AuditLogService)

@@ -12,7 +12,7 @@ import comments
 from comments.caching import public_cache_control
 from comments.deps import Cursor, Limit, PathId, Slug
 from comments.domain.accounts.auth import requires_login
-from comments.domain.accounts.deps import Me, Users
+from comments.domain.accounts.deps import Me
 from comments.domain.accounts.services import CurrentUser
 from comments.domain.comments import schemas as s
 from comments.domain.comments.deps import Comments, Reports, ThreadReadsDep
@@ -91,16 +91,15 @@ class ThreadController(Controller):
         site: Slug,
         article: Slug,
         data: JSONBody[s.CommentCreate],
-        sites_service: Sites,
-        comments_service: Comments,
-        users_service: Users,
+        site_service: Sites,
+        comment_service: Comments,
         current_user: Me,
         idempotency_key: IdempotencyKey = None,
     ) -> s.PostOutcome:
         """Post a comment or a reply. 201 with the outcome: published, held (with reasons) or rejected.
         Send an Idempotency-Key to make retries safe."""
-        site_row, article_row = await sites_service.site_and_article(site, article)
-        return await comments_service.post(site_row, article_row, data, current_user, users_service, idempotency_key)
+        site_row, article_row = await site_service.site_and_article(site, article)
+        return await comment_service.post(site_row, article_row, data, current_user, idempotency_key)
 
 
 class CommentController(Controller):
@@ -109,20 +108,15 @@ class CommentController(Controller):
 
     @patch("/", operation_id="EditComment", guards=[requires_login])
     async def edit_comment(
-        self,
-        comment_id: PathId,
-        data: JSONBody[s.CommentUpdate],
-        comments_service: Comments,
-        users_service: Users,
-        current_user: Me,
+        self, comment_id: PathId, data: JSONBody[s.CommentUpdate], comment_service: Comments, current_user: Me
     ) -> s.PostOutcome:
         """Edit your own comment within the site's edit window; the new text is checked again."""
-        return await comments_service.edit(comment_id, data.body, current_user, users_service)
+        return await comment_service.edit(comment_id, data.body, current_user)
 
     @delete("/", operation_id="DeleteComment", guards=[requires_login], status_code=204)
-    async def delete_comment(self, comment_id: PathId, comments_service: Comments, current_user: Me) -> None:
+    async def delete_comment(self, comment_id: PathId, comment_service: Comments, current_user: Me) -> None:
         """Remove your own comment. Replies stay; it shows as 'comment removed'."""
-        await comments_service.delete(comment_id, current_user)
+        await comment_service.delete(comment_id, current_user)
 
     @get("/replies", operation_id="ListReplies")
     async def list_replies(
@@ -143,22 +137,9 @@ class CommentController(Controller):
             return _public(request, version, page)
         return _private(request, page)
 
-
-class ReportController(Controller):
-    """Logged-in readers with complete personal details."""
-
-    path = "/api/v1/comments/{comment_id:uuid}/reports"
-    tags = ["comments"]
-    guards = [requires_login]
-
-    @post("/", operation_id="ReportComment")
+    @post("/reports", operation_id="ReportComment", guards=[requires_login])
     async def report(
-        self,
-        comment_id: PathId,
-        data: JSONBody[s.ReportCreate],
-        reports_service: Reports,
-        users_service: Users,
-        current_user: Me,
+        self, comment_id: PathId, data: JSONBody[s.ReportCreate], report_service: Reports, current_user: Me
     ) -> s.ReportReceipt:
         """Report a published comment (once per comment; rate-limited, 429 with Retry-After)."""
-        return await reports_service.report(comment_id, data, current_user, users_service)
+        return await report_service.report(comment_id, data, current_user)

@@ -19,7 +19,7 @@ Reports = NamedDependency[ReportService]
 
 def dependencies() -> dict[str, Any]:
     return {
-        **service_providers({"comments_service": CommentService}, scorer="toxicity", cache="read_cache"),
-        **service_providers({"reports_service": ReportService}),
+        **service_providers(CommentService, scorer="toxicity", cache="read_cache"),
+        **service_providers(ReportService),
         "thread_reads": reads_provider(ThreadReads),
     }

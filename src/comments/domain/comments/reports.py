@@ -16,7 +16,7 @@ from comments.clock import utcnow
 from comments.db import Comment, CommentStatus, Report, Site
 from comments.db.queries import RowLimits, change_versioned
 from comments.db.service import Service
-from comments.domain.accounts.services import CurrentUser, UserService
+from comments.domain.accounts.services import CurrentUser, eligibility
 from comments.domain.audit import record_on
 from comments.domain.comments import schemas as s
 from comments.domain.comments.events import CommentChanged
@@ -37,9 +37,7 @@ REPORT_LIMITS: Final = RowLimits(
 class ReportService(Service[Report]):
     model_type = Report
 
-    async def report(
-        self, comment_id: UUID, data: s.ReportCreate, reader: CurrentUser, users: UserService
-    ) -> s.ReportReceipt:
+    async def report(self, comment_id: UUID, data: s.ReportCreate, reader: CurrentUser) -> s.ReportReceipt:
         if data.reason == "other" and not (data.note or "").strip():
             raise InvalidInput(
                 "Say what is wrong with the comment.",
@@ -62,7 +60,7 @@ class ReportService(Service[Report]):
             raise Forbidden("You cannot report your own comment.", code="own-comment")
         if comment.status != CommentStatus.PUBLISHED:
             raise NotFound("There is no such comment.")
-        profile = (await users.eligibility(reader.id, site)).status
+        profile = (await eligibility(self.session, reader.id, site)).status
         if not profile.complete:
             raise ProfileIncomplete(
                 "Complete your personal details to report comments.", missing_fields=list(profile.missing_fields)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from comments.clock import utcnow
 from comments.db import Article, Comment, CommentStatus, IdempotencyRecord, Site, User
 from comments.db.service import Service
-from comments.domain.accounts.services import CurrentUser, UserService
+from comments.domain.accounts.services import CurrentUser, eligibility
 from comments.domain.comments import schemas as s
 from comments.domain.comments.events import comment_stored
 from comments.domain.comments.listing import (
@@ -84,7 +84,6 @@ class CommentService(Service[Comment]):
         article: Article,
         data: s.CommentCreate,
         author: CurrentUser,
-        users: UserService,
         idempotency_key: str | None = None,
     ) -> s.PostOutcome:
         """The outcome: published, held or rejected, and why. A retry with the same Idempotency-Key gets
@@ -97,7 +96,7 @@ class CommentService(Service[Comment]):
         rules = article_rules(site, article)
         with score_early(self.scorer, data.body, rules) as early:  # an idle model starts while the gates query
             now = utcnow()
-            eligible = await users.eligibility(author.id, site)
+            eligible = await eligibility(self.session, author.id, site)
             profile = eligible.status
             if not profile.complete:
                 detail = (
@@ -141,7 +140,7 @@ class CommentService(Service[Comment]):
         await self.session.commit()  # a 2xx means committed: commit before answering, not after
         return answer
 
-    async def edit(self, comment_id: UUID, body: str, author: CurrentUser, users: UserService) -> s.PostOutcome:
+    async def edit(self, comment_id: UUID, body: str, author: CurrentUser) -> s.PostOutcome:
         comment, article, site = await self._own(comment_id, author)
         if comment.status in {CommentStatus.DELETED, CommentStatus.REJECTED}:
             raise Conflict(f"A {comment.status} comment cannot be edited.", status=str(comment.status))
@@ -155,7 +154,9 @@ class CommentService(Service[Comment]):
         await check_sanctions(self.session, author.id, site, now)
         check_open(article, rules, now)
         text = clean_body(body, rules)
-        user = await users.get(author.id)
+        user = await self.session.get(User, author.id)
+        if user is None:  # the account was deleted since the token was checked
+            raise NotFound("There is no such user.")
         history = await author_history(self.session, author.id, user.created_at, site, article, now, rules)
         # The comment being edited is not a duplicate of itself.
         history = replace(

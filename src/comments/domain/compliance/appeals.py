@@ -32,7 +32,7 @@ from comments.domain.compliance.cases import APPEALS
 from comments.domain.compliance.errors import AlreadyAppealed, AlreadyDecided, AppealTooLate, OwnAppeal, SameDecider
 from comments.domain.compliance.statements import appeal_deadline
 from comments.domain.compliance.views import aware, seconds_since, statement_view
-from comments.domain.moderation.decisions import apply_decision
+from comments.domain.moderation.decisions import decide_as_consequence
 from comments.errors import InvalidInput, NotFound
 
 CONTENT_DECISIONS = ("removal", "restriction")
@@ -214,17 +214,7 @@ class AppealService(Service[Appeal]):
             comment = await self.session.get(Comment, statement.comment_id)
             if comment is None or comment.status not in (CommentStatus.REJECTED, CommentStatus.HELD):
                 return None  # already published again, or deleted by its author
-            await apply_decision(
-                self.session,
-                site,
-                comment,
-                action="approve",
-                seen_version=comment.version,
-                reason_code=None,
-                note=note,
-                user=user,
-                respect_claims=False,
-            )
+            await decide_as_consequence(self.session, site, comment, "approve", reason_code=None, note=note, user=user)
             return "the comment is published again"
         if statement.sanction_id is not None:
             before = {"sanction_id": str(statement.sanction_id), "kind": statement.decision}

@@ -61,12 +61,12 @@ class NoticeController(Controller):
     async def submit_notice(
         self,
         data: JSONBody[s.NoticeCreate],
-        notices_service: Notices,
+        notice_service: Notices,
         current_user: Caller,
         request_origin: RequestOrigin,
     ) -> s.NoticeReceipt:
         """Notify a comment as illegal. `bona_fide` must be true (422 otherwise). Rate-limited per address."""
-        return await notices_service.submit(data, current_user, request_origin.address)
+        return await notice_service.submit(data, current_user, request_origin.address)
 
 
 class NoticeTabController(Controller):
@@ -79,17 +79,17 @@ class NoticeTabController(Controller):
 
     @get("/notices", operation_id="ListNotices")
     async def list_notices(
-        self, site: Slug, notices_service: Notices, current_user: Me, tab: NamedDependency[Tab]
+        self, site: Slug, notice_service: Notices, current_user: Me, tab: NamedDependency[Tab]
     ) -> s.NoticeList:
         """Notices of the site (open ones oldest first), with the time since receipt."""
-        return await notices_service.list_notices(site, current_user, tab.status, tab.limit, tab.offset)
+        return await notice_service.list_notices(site, current_user, tab.status, tab.limit, tab.offset)
 
     @get("/appeals", operation_id="ListAppeals")
     async def list_appeals(
-        self, site: Slug, appeals_service: Appeals, current_user: Me, tab: NamedDependency[Tab]
+        self, site: Slug, appeal_service: Appeals, current_user: Me, tab: NamedDependency[Tab]
     ) -> s.AppealList:
         """Appeals against the site's decisions (open ones oldest first)."""
-        return await appeals_service.list_appeals(site, current_user, tab.status, tab.limit, tab.offset)
+        return await appeal_service.list_appeals(site, current_user, tab.status, tab.limit, tab.offset)
 
 
 class DsaController(Controller):
@@ -102,61 +102,49 @@ class DsaController(Controller):
 
     @post("/moderation/notices/{notice_id:uuid}/decision", operation_id="DecideNotice", status_code=200)
     async def decide_notice(
-        self,
-        notice_id: PathId,
-        data: JSONBody[s.NoticeDecisionCreate],
-        notices_service: Notices,
-        current_user: Me,
+        self, notice_id: PathId, data: JSONBody[s.NoticeDecisionCreate], notice_service: Notices, current_user: Me
     ) -> s.Notice:
         """Remove, restrict or keep the comment; the notifier is told, the author gets a statement of reasons."""
-        return await notices_service.decide(notice_id, data, current_user)
+        return await notice_service.decide(notice_id, data, current_user)
 
     @post("/moderation/notices/{notice_id:uuid}/suspend-notifier", operation_id="SuspendNotifier", status_code=201)
     async def suspend_notifier(
-        self,
-        notice_id: PathId,
-        data: JSONBody[s.NotifierSuspensionCreate],
-        notices_service: Notices,
-        current_user: Me,
+        self, notice_id: PathId, data: JSONBody[s.NotifierSuspensionCreate], notice_service: Notices, current_user: Me
     ) -> s.NotifierSuspension:
         """Art. 23: stop processing notices from this notice's sender, if they often sent unfounded ones."""
-        return await notices_service.suspend_notifier(notice_id, data, current_user)
+        return await notice_service.suspend_notifier(notice_id, data, current_user)
 
     @get("/statements/{statement_id:uuid}", operation_id="GetStatementOfReasons")
     async def get_statement(
-        self, statement_id: PathId, statements_service: Statements, current_user: Me
+        self, statement_id: PathId, statement_service: Statements, current_user: Me
     ) -> s.StatementOfReasons:
         """A statement of reasons, for its recipient and the site's staff."""
-        return await statements_service.get_statement(statement_id, current_user)
+        return await statement_service.get_statement(statement_id, current_user)
 
     @get("/me/statements", operation_id="ListMyStatements")
     async def list_my_statements(
         self,
-        statements_service: Statements,
+        statement_service: Statements,
         current_user: Me,
         site: SiteFilter = None,
         comment_id: Annotated[UUID | None, QueryParameter()] = None,
     ) -> s.StatementList:
         """The statements of reasons addressed to you, newest first."""
-        return await statements_service.mine(current_user, site, comment_id)
+        return await statement_service.mine(current_user, site, comment_id)
 
     @post("/appeals", operation_id="AppealDecision")
     async def appeal_decision(
-        self, data: JSONBody[s.AppealCreate], appeals_service: Appeals, current_user: Me
+        self, data: JSONBody[s.AppealCreate], appeal_service: Appeals, current_user: Me
     ) -> s.Appeal:
         """Appeal the latest decision on your comment (comment_id) or a statement's decision (statement_id)."""
-        return await appeals_service.appeal(data, current_user)
+        return await appeal_service.appeal(data, current_user)
 
     @post("/moderation/appeals/{appeal_id:uuid}/decision", operation_id="DecideAppeal", status_code=200)
     async def decide_appeal(
-        self,
-        appeal_id: PathId,
-        data: JSONBody[s.AppealDecisionCreate],
-        appeals_service: Appeals,
-        current_user: Me,
+        self, appeal_id: PathId, data: JSONBody[s.AppealDecisionCreate], appeal_service: Appeals, current_user: Me
     ) -> s.Appeal:
         """Uphold or reverse; someone other than the original decider (403 otherwise)."""
-        return await appeals_service.decide(appeal_id, data, current_user)
+        return await appeal_service.decide(appeal_id, data, current_user)
 
 
 class TransparencyController(Controller):

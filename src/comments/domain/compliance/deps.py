@@ -16,13 +16,6 @@ Statements = NamedDependency[StatementService]
 Appeals = NamedDependency[AppealService]
 Transparency = NamedDependency[TransparencyService]
 
-SERVICES = {
-    "notices_service": NoticeService,
-    "statements_service": StatementService,
-    "appeals_service": AppealService,
-    "transparency_service": TransparencyService,
-}
-
 
 def dependencies() -> dict[str, Any]:
-    return service_providers(SERVICES)
+    return service_providers(NoticeService, StatementService, AppealService, TransparencyService)

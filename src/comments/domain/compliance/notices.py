@@ -32,7 +32,7 @@ from comments.domain.compliance.categories import CATEGORIES
 from comments.domain.compliance.errors import AlreadyDecided, NotFrequent, NotifierSuspended
 from comments.domain.compliance.statements import CONTEXT_KEY, NoticeContext
 from comments.domain.compliance.views import aware, seconds_since
-from comments.domain.moderation.decisions import apply_decision
+from comments.domain.moderation.decisions import decide_as_consequence
 from comments.errors import InvalidInput, NotFound
 
 NOTICE_LIMITS: Final = RowLimits(
@@ -241,16 +241,14 @@ class NoticeService(Service[Notice]):
         self.session.info[CONTEXT_KEY] = context
         try:
             if data.action == "remove" and comment.status in (CommentStatus.PUBLISHED, CommentStatus.HELD):
-                await apply_decision(
+                await decide_as_consequence(
                     self.session,
                     site,
                     comment,
-                    action="reject",
-                    seen_version=comment.version,
+                    "reject",
                     reason_code=REJECT_REASON.get(notice.category, "other"),
                     note=context.explanation,
                     user=user,
-                    respect_claims=False,  # a notice decision is final for the comment
                 )
             elif data.action == "restrict" and comment.status == CommentStatus.PUBLISHED:
                 await self._restrict(comment, user, context, now)

@@ -76,11 +76,11 @@ class QueueController(Controller):
 
     @post("/decisions", operation_id="DecideInBulk", status_code=200)
     async def decide_many(
-        self, site: Slug, data: JSONBody[s.BulkDecisionCreate], decisions_service: Decisions, current_user: Me
+        self, site: Slug, data: JSONBody[s.BulkDecisionCreate], decision_service: Decisions, current_user: Me
     ) -> s.BulkOutcome:
         """The same decision on up to 100 comments of this site, each with the version you saw; a result
         per comment (200, or the 404/409 it would have had alone)."""
-        return await decisions_service.decide_many(site, data, current_user)
+        return await decision_service.decide_many(site, data, current_user)
 
     @get("/log", operation_id="ListAuditLog")
     async def list_log(
@@ -131,25 +131,25 @@ class ModeratedCommentController(Controller):
 
     @post("/claim", operation_id="ClaimComment", status_code=200)
     async def claim(
-        self, comment_id: PathId, claims_service: Claims, current_user: Me, data: JSONBody[s.ClaimCreate | None] = None
+        self, comment_id: PathId, claim_service: Claims, current_user: Me, data: JSONBody[s.ClaimCreate | None] = None
     ) -> s.ClaimView:
         """Work on this comment for `minutes` (default 5, at most 30); claiming again extends your claim.
         409 while another moderator's claim lasts."""
         minutes = data.minutes if data is not None else s.ClaimCreate().minutes
-        return await claims_service.claim(comment_id, current_user, minutes)
+        return await claim_service.claim(comment_id, current_user, minutes)
 
     @delete("/claim", operation_id="ReleaseClaim", status_code=204)
-    async def release(self, comment_id: PathId, claims_service: Claims, current_user: Me) -> None:
+    async def release(self, comment_id: PathId, claim_service: Claims, current_user: Me) -> None:
         """Give your claim back (admins may release anyone's)."""
-        await claims_service.release(comment_id, current_user)
+        await claim_service.release(comment_id, current_user)
 
     @post("/decision", operation_id="DecideComment", status_code=200)
     async def decide(
-        self, comment_id: PathId, data: JSONBody[s.DecisionCreate], decisions_service: Decisions, current_user: Me
+        self, comment_id: PathId, data: JSONBody[s.DecisionCreate], decision_service: Decisions, current_user: Me
     ) -> s.DecisionOutcome:
         """Approve or reject (with a reason code). Send the version you saw: if the comment changed since,
         409 with its current state. Repeating your own decision changes nothing and answers 200."""
-        return await decisions_service.decide(comment_id, data, current_user)
+        return await decision_service.decide(comment_id, data, current_user)
 
 
 class SanctionController(Controller):
@@ -160,9 +160,9 @@ class SanctionController(Controller):
     guards = [requires_site_moderator]
 
     @get("/", operation_id="ListSanctions")
-    async def list_sanctions(self, site: Slug, user_id: PathId, sanctions_service: Sanctions) -> s.SanctionList:
+    async def list_sanctions(self, site: Slug, user_id: PathId, sanction_service: Sanctions) -> s.SanctionList:
         """The user's sanctions on this site, newest first, lifted ones included."""
-        return await sanctions_service.list_for_user(site, user_id)
+        return await sanction_service.list_for_user(site, user_id)
 
     @post("/", operation_id="CreateSanction")
     async def create_sanction(
@@ -170,12 +170,12 @@ class SanctionController(Controller):
         site: Slug,
         user_id: PathId,
         data: JSONBody[s.SanctionCreate],
-        sanctions_service: Sanctions,
+        sanction_service: Sanctions,
         current_user: Me,
     ) -> s.Sanction:
         """Warn (they must acknowledge before posting again), suspend (until, or duration_hours) or ban.
         `reject_held` also rejects every comment of theirs waiting in the queue."""
-        return await sanctions_service.sanction(site, user_id, data, current_user)
+        return await sanction_service.sanction(site, user_id, data, current_user)
 
     @post("/{sanction_id:uuid}/lift", operation_id="LiftSanction", status_code=200)
     async def lift_sanction(
@@ -183,12 +183,12 @@ class SanctionController(Controller):
         site: Slug,
         user_id: PathId,
         sanction_id: PathId,
-        sanctions_service: Sanctions,
+        sanction_service: Sanctions,
         current_user: Me,
         data: JSONBody[s.SanctionLift | None] = None,
     ) -> s.Sanction:
         """End a sanction now. The record stays."""
-        return await sanctions_service.lift(site, user_id, sanction_id, data or s.SanctionLift(), current_user)
+        return await sanction_service.lift(site, user_id, sanction_id, data or s.SanctionLift(), current_user)
 
 
 class MySanctionController(Controller):
@@ -200,15 +200,12 @@ class MySanctionController(Controller):
 
     @get("/", operation_id="ListMySanctions")
     async def list_mine(
-        self,
-        sanctions_service: Sanctions,
-        current_user: Me,
-        site: SiteFilter = None,
+        self, sanction_service: Sanctions, current_user: Me, site: SiteFilter = None
     ) -> s.MySanctionList:
         """Your warnings, suspensions and bans (on `site`, or everywhere), with the moderators' reasons."""
-        return await sanctions_service.mine(current_user, site)
+        return await sanction_service.mine(current_user, site)
 
     @post("/{sanction_id:uuid}/acknowledge", operation_id="AcknowledgeWarning", status_code=200)
-    async def acknowledge(self, sanction_id: PathId, sanctions_service: Sanctions, current_user: Me) -> s.MySanction:
+    async def acknowledge(self, sanction_id: PathId, sanction_service: Sanctions, current_user: Me) -> s.MySanction:
         """Acknowledge a warning: you may comment again."""
-        return await sanctions_service.acknowledge(current_user, sanction_id)
+        return await sanction_service.acknowledge(current_user, sanction_id)

@@ -183,6 +183,31 @@ async def apply_decision(
     return s.DecisionOutcome(action=action, changed=True, comment=state_of(comment, 0))  # type: ignore[arg-type]
 
 
+async def decide_as_consequence(
+    session: AsyncSession,
+    site: Site,
+    comment: Comment,
+    action: str,
+    *,
+    reason_code: str | None,
+    note: str,
+    user: CurrentUser,
+) -> s.DecisionOutcome:
+    """A decision that follows from another one (a sanction, a decided notice, a granted appeal): on the
+    comment as it is now, and final whoever has claimed it."""
+    return await apply_decision(
+        session,
+        site,
+        comment,
+        action=action,
+        seen_version=comment.version,
+        reason_code=reason_code,
+        note=note,
+        user=user,
+        respect_claims=False,
+    )
+
+
 def _builtins(comment: Comment, open_reports: int) -> dict[str, Any]:
     return msgspec.to_builtins(state_of(comment, open_reports))
 

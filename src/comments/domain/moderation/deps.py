@@ -19,14 +19,6 @@ Decisions = NamedDependency[DecisionService]
 Sanctions = NamedDependency[SanctionService]
 ModerationStats = NamedDependency[ModerationStatsService]
 
-SERVICES = {
-    "queue_service": QueueService,
-    "claims_service": ClaimService,
-    "decisions_service": DecisionService,
-    "sanctions_service": SanctionService,
-    "moderation_stats_service": ModerationStatsService,
-}
-
 
 def dependencies() -> dict[str, Any]:
-    return service_providers(SERVICES)
+    return service_providers(QueueService, ClaimService, DecisionService, SanctionService, ModerationStatsService)

@@ -19,7 +19,7 @@ from comments.domain.accounts.services import CurrentUser
 from comments.domain.audit import record
 from comments.domain.comments.pipeline import sanction_in_force as is_active
 from comments.domain.moderation import schemas as s
-from comments.domain.moderation.decisions import apply_decision
+from comments.domain.moderation.decisions import decide_as_consequence
 from comments.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 AUDIT_ACTIONS: Final = {
@@ -83,16 +83,17 @@ class SanctionService(Service[Sanction]):
         if target.is_superadmin or await self._is_staff(user_id, site):
             raise Forbidden("This site's moderators and admins cannot be sanctioned on it.", code="target-is-staff")
         kind = SanctionKind(data.kind)
-        row = Sanction(
-            user_id=user_id,
-            site_id=site.id,
-            kind=kind,
-            reason=data.reason.strip(),
-            until=until,
-            created_by=moderator.id,
+        row = await self.repository.add(  # flushed: the audit entry names its id
+            Sanction(
+                user_id=user_id,
+                site_id=site.id,
+                kind=kind,
+                reason=data.reason.strip(),
+                until=until,
+                created_by=moderator.id,
+            ),
+            auto_refresh=False,
         )
-        self.session.add(row)
-        await self.session.flush()
         record(
             self.session,
             site_id=site.id,
@@ -121,16 +122,14 @@ class SanctionService(Service[Sanction]):
             )
         )
         for comment in held:
-            await apply_decision(
+            await decide_as_consequence(
                 self.session,
                 site,
                 comment,
-                action="reject",
-                seen_version=comment.version,
+                "reject",
                 reason_code=data.reject_reason_code,
                 note=f"Rejected with the {data.kind}: {data.reason.strip()}",
                 user=moderator,
-                respect_claims=False,  # the sanction overrides whoever was looking at them
             )
         return len(held)
 

@@ -112,7 +112,7 @@ class PerspectiveController(Controller):
     path = "/perspective"
     tags = ["perspective"]
     exception_handlers = EXCEPTION_HANDLERS
-    dependencies = service_providers({"perspective_service": PerspectiveService}, scorer="toxicity")
+    dependencies = service_providers(PerspectiveService, scorer="toxicity")
 
     @keyed_post(ANALYZE, "AnalyzeComment", "analyze")
     async def analyze_comment(

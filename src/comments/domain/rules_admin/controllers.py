@@ -5,11 +5,11 @@ from typing import Annotated, Any
 from litestar import Controller, delete, get, post, put
 from litestar.params import HeaderParameter, JSONBody
 
-from comments.deps import Cursor, Limit, Slug
+from comments.deps import Cursor, Limit
 from comments.domain.accounts.deps import Me
 from comments.domain.rules_admin import payloads as p
 from comments.domain.rules_admin.deps import Rules
-from comments.domain.sites.deps import Sites
+from comments.domain.sites.deps import PathArticle, PathSite, Sites
 from comments.domain.sites.roles import requires_site_admin
 from comments.errors import InvalidInput
 
@@ -36,81 +36,65 @@ class RulesController(Controller):
     guards = [requires_site_admin]
 
     @get("/rules", operation_id="GetRules")
-    async def get_rules(self, site: Slug, sites_service: Sites, rules_service: Rules) -> p.SiteRules:
+    async def get_rules(self, path_site: PathSite, rules_service: Rules) -> p.SiteRules:
         """The site's whole rule set (defaults included) and its version."""
-        return rules_service.describe(await sites_service.get_by_slug(site))
+        return rules_service.describe(path_site)
 
     @put("/rules", operation_id="PutRules")
     async def put_rules(
         self,
-        site: Slug,
         data: JSONBody[dict[str, Any]],
-        sites_service: Sites,
+        path_site: PathSite,
         rules_service: Rules,
         current_user: Me,
         if_match: IfMatch = None,
     ) -> p.SiteRules:
         """Replace the rule set (missing fields take their defaults). 422 lists every problem with a JSON
         pointer; with If-Match, a stale version is a 409."""
-        site_row = await sites_service.get_by_slug(site)
-        return await rules_service.replace(site_row, data, current_user, _expected_version(if_match))
+        return await rules_service.replace(path_site, data, current_user, _expected_version(if_match))
 
     @get("/rules/history", operation_id="GetRulesHistory")
     async def get_history(
-        self,
-        site: Slug,
-        sites_service: Sites,
-        rules_service: Rules,
-        cursor: Cursor = None,
-        limit: Limit = 20,
+        self, path_site: PathSite, rules_service: Rules, cursor: Cursor = None, limit: Limit = 20
     ) -> p.History:
         """Every change to the site's and its articles' rules: who, when, before and after; newest first."""
-        return await rules_service.history(await sites_service.get_by_slug(site), cursor=cursor, limit=limit)
+        return await rules_service.history(path_site, cursor=cursor, limit=limit)
 
     @post("/rules/dry-run", operation_id="DryRunRules", status_code=200)
     async def dry_run(
-        self, site: Slug, data: JSONBody[p.DryRun], sites_service: Sites, rules_service: Rules
+        self, data: JSONBody[p.DryRun], path_site: PathSite, site_service: Sites, rules_service: Rules
     ) -> p.DryRunResult:
         """What would happen to a comment under the current or a proposed rule set. Stores nothing."""
-        site_row = await sites_service.get_by_slug(site)
-        article = await sites_service.get_article(site_row, data.article) if data.article else None
-        return await rules_service.dry_run(site_row, article, data)
+        article = await site_service.get_article(path_site, data.article) if data.article else None
+        return await rules_service.dry_run(path_site, article, data)
 
     @post("/rules/backtest", operation_id="BacktestRules", status_code=200)
-    async def backtest(
-        self, site: Slug, data: JSONBody[p.Backtest], sites_service: Sites, rules_service: Rules
-    ) -> p.BacktestResult:
+    async def backtest(self, data: JSONBody[p.Backtest], path_site: PathSite, rules_service: Rules) -> p.BacktestResult:
         """Replay a proposed rule set over the site's recent comments and compare with what happened."""
-        return await rules_service.backtest(await sites_service.get_by_slug(site), data)
+        return await rules_service.backtest(path_site, data)
 
     @get("/articles/{article:str}/rules", operation_id="GetArticleRules")
     async def get_article_rules(
-        self, site: Slug, article: Slug, sites_service: Sites, rules_service: Rules
+        self, path_site: PathSite, path_article: PathArticle, rules_service: Rules
     ) -> p.ArticleRules:
         """An article's override and the effective rules for it."""
-        site_row = await sites_service.get_by_slug(site)
-        return rules_service.describe_article(site_row, await sites_service.get_article(site_row, article))
+        return rules_service.describe_article(path_site, path_article)
 
     @put("/articles/{article:str}/rules", operation_id="PutArticleRules")
     async def put_article_rules(
         self,
-        site: Slug,
-        article: Slug,
         data: JSONBody[dict[str, Any]],
-        sites_service: Sites,
+        path_site: PathSite,
+        path_article: PathArticle,
         rules_service: Rules,
         current_user: Me,
     ) -> p.ArticleRules:
         """Set an article's override: a JSON merge patch over the site's rules (e.g. a sensitive story)."""
-        site_row = await sites_service.get_by_slug(site)
-        article_row = await sites_service.get_article(site_row, article)
-        return await rules_service.set_override(site_row, article_row, data, current_user)
+        return await rules_service.set_override(path_site, path_article, data, current_user)
 
     @delete("/articles/{article:str}/rules", operation_id="DeleteArticleRules", status_code=200)
     async def delete_article_rules(
-        self, site: Slug, article: Slug, sites_service: Sites, rules_service: Rules, current_user: Me
+        self, path_site: PathSite, path_article: PathArticle, rules_service: Rules, current_user: Me
     ) -> p.ArticleRules:
         """Remove an article's override: it follows the site's rules again."""
-        site_row = await sites_service.get_by_slug(site)
-        article_row = await sites_service.get_article(site_row, article)
-        return await rules_service.set_override(site_row, article_row, None, current_user)
+        return await rules_service.set_override(path_site, path_article, None, current_user)

@@ -13,4 +13,4 @@ Rules = NamedDependency[RulesService]
 
 
 def dependencies() -> dict[str, Any]:
-    return service_providers({"rules_service": RulesService}, scorer="toxicity")
+    return service_providers(RulesService, scorer="toxicity")

@@ -72,7 +72,7 @@ class WebController(Controller):
     @get("/widget")
     async def widget(
         self,
-        sites_service: Sites,
+        site_service: Sites,
         site: Short = None,
         article: Annotated[str | None, QueryParameter(max_length=200)] = None,
         url: FromQuery[str | None] = None,
@@ -84,7 +84,7 @@ class WebController(Controller):
     ) -> Template:
         """The comment section in its iframe. Only the site's allowed origins may frame it, and it talks
         (postMessage) only to the parent origin embed.js named, once that origin is one of them."""
-        row = await sites_service.get_one_or_none(slug=site) if site and SLUG.match(site) else None
+        row = await site_service.get_one_or_none(slug=site) if site and SLUG.match(site) else None
         if row is None:
             return _refused("There is no comment section here: the site is unknown.", HTTP_404_NOT_FOUND)
         allowed = list(row.allowed_origins or [])
@@ -108,9 +108,9 @@ class WebController(Controller):
         return _page("widget.html", context, frame_ancestors=allowed, cache=REVALIDATE)
 
     @get("/demo")
-    async def demo(self, sites_service: Sites) -> Template:
+    async def demo(self, site_service: Sites) -> Template:
         """A news article with the widget under it, embedded with the publisher's snippet."""
-        row = await sites_service.get_one_or_none(slug=DEMO_SITE)
+        row = await site_service.get_one_or_none(slug=DEMO_SITE)
         context = {"site": DEMO_SITE, "article": DEMO_ARTICLE, "headline": DEMO_TITLE, "site_exists": row is not None}
         return _page("demo.html", context, frame_self=True, cache=REVALIDATE)
 
@@ -124,15 +124,15 @@ class WebController(Controller):
         return _page("admin.html", {}, cache=NO_STORE)
 
     @get("/account")
-    async def account(self, sites_service: Sites, site: Short = None) -> Template:
+    async def account(self, site_service: Sites, site: Short = None) -> Template:
         """Where the verification and reset mails link to (the token is in the URL's fragment)."""
-        row = await sites_service.get_one_or_none(slug=site) if site and SLUG.match(site) else None
+        row = await site_service.get_one_or_none(slug=site) if site and SLUG.match(site) else None
         return _page("account.html", {"site": row}, cache=NO_STORE)
 
     @get("/sites/{site:str}/guidelines")
-    async def guidelines(self, site: FromPath[str], sites_service: Sites) -> Template:
+    async def guidelines(self, site: FromPath[str], site_service: Sites) -> Template:
         """The community guidelines as a page readers can open from the widget."""
-        row = await sites_service.get_one_or_none(slug=site) if SLUG.match(site) else None
+        row = await site_service.get_one_or_none(slug=site) if SLUG.match(site) else None
         if row is None:
             return _page("message.html", {"message": "There is no such site."}, status=404, cache=REVALIDATE)
         guidelines = site_rules(row).guidelines

@@ -20,19 +20,19 @@ class WebhookController(Controller):
     guards = [requires_site_admin]
 
     @get("/", operation_id="ListWebhooks")
-    async def list_webhooks(self, site: Slug, webhooks_service: Webhooks) -> s.WebhookList:
-        return await webhooks_service.list_webhooks(site)
+    async def list_webhooks(self, site: Slug, webhook_service: Webhooks) -> s.WebhookList:
+        return await webhook_service.list_webhooks(site)
 
     @post("/", operation_id="CreateWebhook")
     async def create_webhook(
-        self, site: Slug, data: JSONBody[s.WebhookCreate], webhooks_service: Webhooks, current_user: Me
+        self, site: Slug, data: JSONBody[s.WebhookCreate], webhook_service: Webhooks, current_user: Me
     ) -> s.Webhook:
         """201 with the signing secret, shown this once."""
-        return await webhooks_service.create_webhook(site, data, current_user)
+        return await webhook_service.create_webhook(site, data, current_user)
 
     @get("/{webhook_id:uuid}", operation_id="GetWebhook")
-    async def get_webhook(self, site: Slug, webhook_id: PathId, webhooks_service: Webhooks) -> s.Webhook:
-        return await webhooks_service.get_webhook(site, webhook_id)
+    async def get_webhook(self, site: Slug, webhook_id: PathId, webhook_service: Webhooks) -> s.Webhook:
+        return await webhook_service.get_webhook(site, webhook_id)
 
     @patch("/{webhook_id:uuid}", operation_id="UpdateWebhook")
     async def update_webhook(
@@ -40,42 +40,40 @@ class WebhookController(Controller):
         site: Slug,
         webhook_id: PathId,
         data: JSONBody[s.WebhookUpdate],
-        webhooks_service: Webhooks,
+        webhook_service: Webhooks,
         current_user: Me,
     ) -> s.Webhook:
         """Change the URL, events, description or active flag; `rotate_secret` answers with a new secret."""
-        return await webhooks_service.update_webhook(site, webhook_id, data, current_user)
+        return await webhook_service.update_webhook(site, webhook_id, data, current_user)
 
     @delete("/{webhook_id:uuid}", operation_id="DeleteWebhook", status_code=204)
-    async def delete_webhook(
-        self, site: Slug, webhook_id: PathId, webhooks_service: Webhooks, current_user: Me
-    ) -> None:
+    async def delete_webhook(self, site: Slug, webhook_id: PathId, webhook_service: Webhooks, current_user: Me) -> None:
         """Remove the webhook and its delivery log."""
-        await webhooks_service.delete_webhook(site, webhook_id, current_user)
+        await webhook_service.delete_webhook(site, webhook_id, current_user)
 
     @get("/{webhook_id:uuid}/deliveries", operation_id="ListWebhookDeliveries")
     async def list_deliveries(
         self,
         site: Slug,
         webhook_id: PathId,
-        webhooks_service: Webhooks,
+        webhook_service: Webhooks,
         status: Annotated[Literal["pending", "delivered", "failed"] | None, QueryParameter()] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> s.DeliveryPage:
         """The delivery log, newest first: attempts, last status code or error, the exact body sent."""
-        return await webhooks_service.deliveries(site, webhook_id, status=status, cursor=cursor, limit=limit)
+        return await webhook_service.deliveries(site, webhook_id, status=status, cursor=cursor, limit=limit)
 
     @post(
         "/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/retry", operation_id="RetryWebhookDelivery", status_code=202
     )
     async def retry_delivery(
-        self, site: Slug, webhook_id: PathId, delivery_id: PathId, webhooks_service: Webhooks
+        self, site: Slug, webhook_id: PathId, delivery_id: PathId, webhook_service: Webhooks
     ) -> s.Delivery:
         """Send it again now (202: the worker sends it shortly)."""
-        return await webhooks_service.retry_delivery(site, webhook_id, delivery_id)
+        return await webhook_service.retry_delivery(site, webhook_id, delivery_id)
 
     @post("/{webhook_id:uuid}/ping", operation_id="PingWebhook", status_code=202)
-    async def ping(self, site: Slug, webhook_id: PathId, webhooks_service: Webhooks) -> s.Delivery:
+    async def ping(self, site: Slug, webhook_id: PathId, webhook_service: Webhooks) -> s.Delivery:
         """Queue a signed `ping` event to this webhook (202: the worker sends it shortly)."""
-        return await webhooks_service.ping(site, webhook_id)
+        return await webhook_service.ping(site, webhook_id)

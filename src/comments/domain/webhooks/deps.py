@@ -13,6 +13,4 @@ Webhooks = NamedDependency[WebhookService]
 
 
 def dependencies() -> dict[str, Any]:
-    return service_providers(
-        {"webhooks_service": WebhookService}, allow_private_targets="settings.webhook_private_targets"
-    )
+    return service_providers(WebhookService, allow_private_targets="settings.webhook_private_targets")

@@ -23,12 +23,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import train_bundled_model as tbm  # noqa: E402
+import train_bundled_model as tbm
 
-from comments.config import Settings  # noqa: E402
-from comments.domain.toxicity import bundled  # noqa: E402
-from comments.domain.toxicity.detoxify_backend import load_classifier  # noqa: E402
-from comments.domain.toxicity.evaluation import held_by_policy, roc_auc  # noqa: E402
+from comments.config import Settings
+from comments.domain.toxicity import bundled
+from comments.domain.toxicity.detoxify_backend import load_classifier
+from comments.domain.toxicity.evaluation import held_by_policy, roc_auc
 
 SOURCES = ("jigsaw", "wikipedia", "sbic", "dynahate", "fox", "news")
 
@@ -86,7 +86,7 @@ def main() -> None:
     report = {
         "model_id": metadata["model_id"],
         "thresholds": metadata["thresholds"],
-        "validation_rows": int(len(val)),
+        "validation_rows": len(val),
         "selection_parts": parts,
         "selection_mean": selection,
         "held": held_report,

@@ -56,8 +56,9 @@ class FakeScorer:
         if self.fail:
             raise RuntimeError("model exploded")
         toxic = any(word in text.lower() for word in TOXIC_WORDS)
-        # insult stays under the default policy's insult hold: one reason (toxicity) per toxic comment.
-        return {"toxicity": 0.97 if toxic else 0.02, "insult": 0.4 if toxic else 0.01}
+        # toxicity is above the default policy's toxicity hold (0.98) and insult under its insult hold:
+        # one reason (toxicity) per toxic comment.
+        return {"toxicity": 0.99 if toxic else 0.02, "insult": 0.4 if toxic else 0.01}
 
     async def explain(self, text: str) -> list[dict[str, object]]:
         """The toxic words' spans (`explain_fail`: raises; `explain_delay`: slow, as a model past its time)."""

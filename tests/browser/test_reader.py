@@ -125,7 +125,7 @@ def test_reader_registers_completes_details_and_posts(page: Any, service: Servic
         expect(item).to_be_visible()
         expect(item).to_contain_text("Ada L")  # the author
         # The scores, as bars (the fake model gives two labels).
-        expect(item.get_by_role("meter", name="toxicity")).to_have_attribute("value", "0.97")
+        expect(item.get_by_role("meter", name="toxicity")).to_have_attribute("value", "0.99")
         expect(item.get_by_role("meter", name="insult")).to_have_attribute("value", "0.4")
         expect(item.locator(".mod-hits")).to_contain_text("toxicity")  # why it was held
         expect(moderator.get_by_role("tab", name="Toxicity (1)")).to_be_visible()

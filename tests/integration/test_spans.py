@@ -27,7 +27,7 @@ async def test_a_held_comment_carries_the_spans_that_held_it(api, cast, settings
     ]
     [reason] = item["reasons"]
     hold = DEFAULT_TOXICITY_THRESHOLDS["toxicity"]["hold"]
-    assert reason["detail"]["summary"] == f"toxicity:0.97>={hold}"  # the label, its score and its threshold
+    assert reason["detail"]["summary"] == f"toxicity:0.99>={hold}"  # the label, its score and its threshold
     # The author's view of their own comment says nothing about spans either.
     thread = await api.thread(token)
     assert "spans" not in str(thread)

@@ -30,7 +30,7 @@ class FakeClassifier:
         self,
         keywords: Mapping[str, Iterable[str]] | None = None,
         *,
-        toxic_score: float = 0.97,
+        toxic_score: float = 0.99,
         clean_score: float = 0.02,
         delay_seconds: float = 0.0,
         error: Exception | None = None,

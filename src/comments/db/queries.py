@@ -55,7 +55,7 @@ async def change_versioned(
 ) -> bool:
     """Set `values` on a versioned row (a comment), bump its version and stamp updated_at. With
     `seen_version`, only while the row is still at that version (of two concurrent changes, one wins).
-    True when this call changed it; the row is then reloaded."""
+    True when this call changed it. The row is reloaded either way (the other change's values, if it lost)."""
     model = type(row)
     query = update(model).where(model.id == row.id)
     if seen_version is not None:
@@ -63,7 +63,5 @@ async def change_versioned(
     changed = await session.execute(
         query.values(**values, version=model.version + 1, updated_at=now).execution_options(synchronize_session=False)
     )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
-        return False
     await session.refresh(row)
-    return True
+    return changed.rowcount == 1  # type: ignore[attr-defined, no-any-return]

@@ -157,7 +157,6 @@ async def apply_decision(
         reasons=with_outcome(comment.reasons, outcome),
     )
     if not changed:  # another moderator's decision committed first
-        await session.refresh(comment)
         if comment.status == target and await _is_replay(session, comment, action, reason_code, user):
             return s.DecisionOutcome(action=action, changed=False, comment=state_of(comment, 0))  # type: ignore[arg-type]
         raise _stale(comment, await open_report_count(session, comment.id))

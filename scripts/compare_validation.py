@@ -1,13 +1,18 @@
-"""Score the bundled model as it is on disk, through detoxify, on the VALIDATION rows only (v6's rule).
+"""Score the bundled model as it is on disk, through detoxify, on the VALIDATION rows only (v6's and v7's rules).
 
     .venv/bin/python scripts/compare_validation.py --out /tmp/v5b-validation.json   # before training: v5b
     .venv/bin/python scripts/compare_validation.py --out /tmp/v6-validation.json    # after: the candidate
+    # v7's rule: the incumbent's thresholds re-chosen on validation under v7's caps
+    .venv/bin/python scripts/compare_validation.py --rechoose civil_val_hold_max=0.04 \
+        --rechoose heated_val_hold_max=0.07 --new-prefix v7- --out /tmp/v6-validation-v7caps.json
 
 The rows are those of scripts/train_bundled_model.py's `load_data` (the current news set, new rows
 included) with `split == "val"`; test rows are dropped before anything is scored. Reported: the five parts
 of the epoch-selection mean and their mean (the same AUCs as `validation_metrics`, here through detoxify
 from the written fp16 tensors, so that two models compare on one footing), and at the model's own
-thresholds (its metadata.json) the news set's validation comments held per group and category.
+thresholds (its metadata.json) the news set's validation comments held per group and category. With
+`--rechoose FIELD=VALUE` the thresholds are instead chosen on these validation rows by the training
+script's `choose_thresholds` with those Recipe fields changed (the same rule a new candidate is held to).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=tbm.DEFAULT_DATA_DIR)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--rechoose", action="append", default=[], metavar="FIELD=VALUE")
+    parser.add_argument("--new-prefix", default="v6-", help="news ids of the round's new rows")
     args = parser.parse_args()
 
     data = tbm.load_data(args.data_dir, tbm.Recipe())
@@ -65,7 +72,12 @@ def main() -> None:
     parts["val_auc_news_hold"] = roc_auc(val.label[news], highest[news])
     selection = float(np.mean(list(parts.values())))
 
-    held = held_by_policy(scores, metadata["thresholds"])
+    thresholds = metadata["thresholds"]
+    if args.rechoose:
+        recipe = tbm._with_overrides(tbm.Recipe(), args.rechoose)
+        thresholds = tbm.choose_thresholds(val, scores, tuple(scores), recipe)
+    held = held_by_policy(scores, thresholds)
+    new_rows = val.news_id.astype(str).str.startswith(args.new_prefix).to_numpy()
     label = val.label.to_numpy()
     groups = {
         "abusive": news & (label == 1),
@@ -73,8 +85,9 @@ def main() -> None:
         "heated_civil": news & (val.category == "heated_civil").to_numpy(),
         "threats (threat label)": news & (val.y_threat == 1).to_numpy(),
         "identity attacks (identity_attack label)": news & (val.y_identity_attack == 1).to_numpy(),
-        "new rows (v6-*), abusive": news & (label == 1) & val.news_id.astype(str).str.startswith("v6-").to_numpy(),
-        "old rows, abusive": news & (label == 1) & ~val.news_id.astype(str).str.startswith("v6-").to_numpy(),
+        f"new rows ({args.new_prefix}*), abusive": news & (label == 1) & new_rows,
+        "old rows, abusive": news & (label == 1) & ~new_rows,
+        "old rows, civil": news & (label == 0) & ~new_rows,
         "clean jigsaw + wikipedia": comments & (label == 0),
     }
     held_report = {name: {"rows": int(rows.sum()), "held": int(held[rows].sum())} for name, rows in groups.items()}
@@ -85,7 +98,8 @@ def main() -> None:
     }
     report = {
         "model_id": metadata["model_id"],
-        "thresholds": metadata["thresholds"],
+        "thresholds": thresholds,
+        "thresholds_rechosen_with": args.rechoose,
         "validation_rows": len(val),
         "selection_parts": parts,
         "selection_mean": selection,

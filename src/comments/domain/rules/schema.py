@@ -29,16 +29,16 @@ ProfileField = Literal[
 WORD_LISTS_MAX_CHARACTERS: Final = 20_000
 """Banned and suspect entries together compile into one pattern, once per rule set (about 1 s at this size)."""
 
-# Toxicity thresholds per label out of the box: the bundled model v6's policy
-# (`bundled-minilm-l6-v6`), chosen on its validation split
+# Toxicity thresholds per label out of the box: the bundled model v7's policy
+# (`bundled-minilm-l6-v7`), chosen on its validation split
 # (docs/toxicity.md#the-policy). obscene never holds: profanity alone is published.
 DEFAULT_TOXICITY_THRESHOLDS: Final = {
-    "toxicity": {"hold": 0.98, "reject": None},
-    "severe_toxicity": {"hold": 0.02, "reject": None},
+    "toxicity": {"hold": 0.65, "reject": None},
+    "severe_toxicity": {"hold": 0.5, "reject": None},
     "obscene": {"hold": None, "reject": None},
-    "threat": {"hold": 0.2, "reject": None},
-    "insult": {"hold": 0.8, "reject": None},
-    "identity_attack": {"hold": 0.79, "reject": None},
+    "threat": {"hold": 0.04, "reject": None},
+    "insult": {"hold": 0.67, "reject": None},
+    "identity_attack": {"hold": 0.35, "reject": None},
 }
 
 

@@ -6,6 +6,7 @@ the package stays cheap for the CLI and for tests that use a fake classifier.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable
@@ -48,6 +49,20 @@ class SpanHead:
     max_length: int
 
 
+OCCLUSION_FALLBACK_SCORE = 0.5
+"""The top label score from which a text the span head marks nothing in is explained by occlusion (the
+same cut that names a label other than toxicity)."""
+FALLBACK_MIN_DROP = 0.5
+"""Logit units: a word whose removal moves the top label's logit less than this did not decide it."""
+FALLBACK_SHARE = 0.3
+"""A word is marked when its removal lowers the logit by at least this share of the largest drop."""
+
+
+def _logit(probability: float) -> float:
+    clipped = min(max(probability, 1e-6), 1 - 1e-6)
+    return math.log(clipped / (1 - clipped))
+
+
 class DetoxifyClassifier:
     """A loaded `detoxify.Detoxify`. `score` sorts the texts by length and predicts in chunks of similar
     length (`predict_chunk` texts per call), then returns the scores in the order given.
@@ -55,7 +70,9 @@ class DetoxifyClassifier:
     `explain` runs detoxify's own loaded model once per text with `output_hidden_states` and applies the
     span head to the last hidden state (the bundled model); without a span head (Detoxify's published
     models, local checkpoints) it falls back to occlusion: a word's share of the top score, one forward
-    pass per word.
+    pass per word. Occlusion also answers (in logits: `_decisive_words`) for a text the span head marks
+    nothing in while the model scores it as abusive (a top label at or above OCCLUSION_FALLBACK_SCORE): the
+    head was trained on the words of insults and slurs, and a coded attack has none.
     """
 
     def __init__(
@@ -76,9 +93,35 @@ class DetoxifyClassifier:
     def explain(self, texts: list[str]) -> list[list[Span]]:
         words, labels = self._explain(texts)
         threshold = self.span_head.threshold if self.span_head is not None else self.occlusion_threshold
-        return [
+        spans = [
             [Span(start, end, label, round(p, 4)) for start, end, p in found if p >= threshold]
             for found, label in zip(words, labels, strict=True)
+        ]
+        if self.span_head is not None:
+            for index, found in enumerate(spans):
+                if not found:
+                    spans[index] = self._decisive_words(texts[index], labels[index])
+        return spans
+
+    def _decisive_words(self, text: str, label: str) -> list[Span]:
+        """For a text the model scores as abusive but the span head marks nothing in: the words whose removal
+        lowers the top label's logit most (at least FALLBACK_MIN_DROP, and at least FALLBACK_SHARE of the
+        largest drop). Logits, not probabilities: a saturated 0.99 barely moves when one word goes."""
+        (base,) = self.score([text])
+        top = max(base, key=base.__getitem__)
+        if base[top] < OCCLUSION_FALLBACK_SCORE:
+            return []
+        words = _words(text)
+        without = self.score([text[:start] + text[end:] for start, end in words])
+        drops = [_logit(base[top]) - _logit(scores[top]) for scores in without]
+        largest = max(drops, default=0.0)
+        if largest < FALLBACK_MIN_DROP:
+            return []
+        cut = max(FALLBACK_MIN_DROP, FALLBACK_SHARE * largest)
+        return [
+            Span(start, end, label, round(drop / largest, 4))
+            for (start, end), drop in zip(words, drops, strict=True)
+            if drop >= cut
         ]
 
     def explain_words(self, texts: list[str]) -> list[list[tuple[int, int, float]]]:

@@ -1,4 +1,4 @@
-"""Train the bundled multi-label toxicity model (v6) and measure it on held-out data, per source and per category.
+"""Train the bundled multi-label toxicity model (v7) and measure it on held-out data, per source and per category.
 
     .venv/bin/python scripts/train_bundled_model.py                   # train, choose thresholds, evaluate, write
     .venv/bin/python scripts/train_bundled_model.py --validate-only   # train and report validation only
@@ -187,8 +187,9 @@ class Recipe:
     sentence_eval_rows: int = 800
     civil_test_toxic_eval_rows: int = 1000
     max_length: int = 256
-    layers: int = 3
-    """Top encoder layers fine-tuned (with pooler, classifier and span head); the rest stay as shipped."""
+    layers: int = 4
+    """Top encoder layers fine-tuned (with pooler, classifier and span head); the rest stay as shipped. Four
+    for v7 (its candidate v7b; v4-v6 had three; v7c's six held fewer abusive validation comments)."""
     epochs: int = 3
     """Three (v6; v5's candidate B had two, A one): on the shared 2-core machine an epoch of these ~21k rows
     takes 7-30 minutes, with the load."""
@@ -216,8 +217,9 @@ class Recipe:
     """Distillation: soft-target BCE of the toxicity logit against Perspective's `api`, TRAIN rows only."""
     weight_span: float = 1.0
     """Token-level BCE of the span head (toxic-spans rows; news-set civil rows as all-clean tokens)."""
-    civil_val_hold_max: float = 0.03
-    heated_val_hold_max: float = 0.05
+    civil_val_hold_max: float = 0.04
+    heated_val_hold_max: float = 0.07
+    """v7's caps (v5 and v6: 3% and 5%), fixed before v7 was trained (docs/toxicity.md)."""
     comments_val_fpr_max: float = 0.05
 
 

@@ -5,8 +5,10 @@ identity attacks, slurs, dehumanisation, evasions) and 70 civil ones (civil_plai
 seed 11. The rate limits are lifted (one reader posts them all); every other rule is the default.
 
 Measured with bundled v5's candidate A (`bundled-minilm-l6-v5`) and its thresholds (2026-12-01, SQLite and
-PostgreSQL alike; candidate B, `bundled-minilm-l6-v5b`, and then v6, `bundled-minilm-l6-v6`, shipped since,
-pass the same bounds; their figures on the whole test third are in docs/toxicity.md):
+PostgreSQL alike; candidate B, `bundled-minilm-l6-v5b`, v6 and v7, `bundled-minilm-l6-v7`, shipped since,
+pass the same bounds; v7: 94 of 100 held, 1 of 70 civil, 91 of 95 held with spans once explain() fell back
+to a comment's decisive words where the span head marks none; their figures on the whole test third are
+in docs/toxicity.md):
 79 of the 100 abusive comments held, every one by a toxicity threshold (by category: insult_reader 18/20,
 insult_named 10/12, threats 18/22, identity_attack 9/9, dehumanisation 10/11, slur 5/6, evasion 6/8, and
 identity_coded, dog whistles, only 3/12); 1 of the 70 civil comments held (1.4%); none refused by a gate,

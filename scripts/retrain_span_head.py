@@ -14,6 +14,7 @@ civil text), as in the training script. Token BCE, AdamW, initialised from the s
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -80,7 +81,7 @@ def train_head(
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            total += float(loss) * len(batch)
+            total += loss.item() * len(batch)
         print(f"  epoch {epoch + 1}: token BCE {total / len(order):.4f}", flush=True)
     return weight.detach(), bias.detach()
 
@@ -138,7 +139,8 @@ def main() -> None:
     candidate = SpanHead(weight, bias, shipped_head.tokenizer, 0.5, shipped_head.max_length)
     classifier.span_head = candidate
     words = classifier.explain_words(val_texts)
-    candidate.threshold = tbm.choose_span_threshold(words, val_texts, gold)
+    candidate = dataclasses.replace(candidate, threshold=tbm.choose_span_threshold(words, val_texts, gold))
+    classifier.span_head = candidate
     after = mean_f1(classifier, val_texts, gold, shipped=False)
     qualifies = after >= before + MIN_GAIN
     report = {

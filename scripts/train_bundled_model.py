@@ -33,6 +33,7 @@ by the rule in docs/toxicity.md, then score everything held out THROUGH detoxify
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import html
 import json
@@ -995,6 +996,9 @@ def evaluate_bundled(
     gold = [set(json.loads(s)) for s in val_spans.spans]
     span_threshold = choose_span_threshold(words, val_spans.text.tolist(), gold)
     print(f"span threshold (validation): {span_threshold}", flush=True)
+    # The classifier was loaded with the placeholder threshold _write_bundled wrote before this (0.5): the
+    # trial file is measured at the chosen one, as the service will load it (v5-v7's test looks used 0.5).
+    classifier.span_head = dataclasses.replace(classifier.span_head, threshold=span_threshold)
 
     report: dict[str, Any] = {
         "model_id": MODEL_ID,
@@ -1024,15 +1028,21 @@ def evaluate_bundled(
         ).as_dict(),
     }
     trial = test[(test.source == "civil") & (test.kind == "comment")]
-    spans = classifier.explain(trial.text.tolist())
-    f1s = np.array([
-        span_f1({i for s in found for i in range(s.start, s.end)}, set(json.loads(g)))
-        for found, g in zip(spans, trial.spans, strict=True)
-    ])  # fmt: skip
+    gold = [set(json.loads(g)) for g in trial.spans]
+    head_alone = [
+        _chars(bundled_spans(w, t, span_threshold))
+        for w, t in zip(classifier.explain_words(trial.text.tolist()), trial.text, strict=True)
+    ]
+    as_shipped = [
+        {i for s in found for i in range(s.start, s.end)} for found in classifier.explain(trial.text.tolist())
+    ]
+    f1s = np.array([span_f1(found, g) for found, g in zip(head_alone, gold, strict=True)])
+    f1s_explain = np.array([span_f1(found, g) for found, g in zip(as_shipped, gold, strict=True)])
     report["spans"] = {
         "rows": len(trial),
         "f1": _mean_ci(f1s, recipe.seed),
-        "f1_nonempty_gold": _mean_ci(f1s[[bool(json.loads(g)) for g in trial.spans]], recipe.seed),
+        "f1_nonempty_gold": _mean_ci(f1s[[bool(g) for g in gold]], recipe.seed),
+        "f1_explain_as_shipped": _mean_ci(f1s_explain, recipe.seed),
     }
     report["probes"] = {
         name: [

@@ -153,13 +153,13 @@ def test_explain_falls_back_to_occlusion_without_a_span_head(bundled_classifier:
 def test_a_coded_attack_the_span_head_leaves_unmarked_is_explained_by_its_decisive_words(
     bundled_classifier: DetoxifyClassifier,
 ) -> None:
-    coded = "Globalist bankers again. Look at the surnames on the board and tell me it's a coincidence."
+    coded = "Every single one of those dinghy arrivals should be sent straight back, they will never be British."
     civil = "Thanks for the article, the section on the budget was very clear."
     (head_words,) = bundled_classifier.explain_words([coded])
     assert all(p < bundled_classifier.span_head.threshold for _, _, p in head_words)  # the head marks nothing
     spans, civil_spans = bundled_classifier.explain([coded, civil])
     marked = [coded[s.start : s.end] for s in spans]
-    assert "bankers" in marked
+    assert "British" in marked
     assert len(marked) <= 3  # the words that decided it, not the whole comment
     assert all(0.0 < s.score <= 1.0 for s in spans)
     assert civil_spans == []  # a civil comment is not explained by occlusion

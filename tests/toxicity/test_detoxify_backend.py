@@ -123,3 +123,22 @@ def test_an_assembled_checkpoint_loads_as_a_local_checkpoint(bundled_classifier:
     texts = ["You are a stupid idiot.", "Thanks, that was helpful."]
     expected = [r["toxicity"] for r in bundled_classifier.score(texts)]
     assert [r["toxicity"] for r in local.score(texts)] == pytest.approx(expected, abs=1e-6)
+
+
+def test_decisive_words_are_the_words_whose_removal_lowers_the_logit_most(recording: Any) -> None:
+    classifier = DetoxifyClassifier(recording(), "recording")
+    text = "Thanks for nothing, idiot, and goodbye."
+    spans = classifier._decisive_words(text, "insult")
+    assert [text[s.start : s.end] for s in spans] == ["idiot"]
+    assert spans[0].label == "insult"
+    assert spans[0].score == 1.0
+
+
+def test_decisive_words_are_not_sought_in_civil_or_very_long_comments(recording: Any) -> None:
+    detoxify = recording()
+    classifier = DetoxifyClassifier(detoxify, "recording")
+    assert classifier._decisive_words("Thanks for the clear report on the budget.", "toxicity") == []
+    assert len(detoxify.predicted) == 1  # the text's own score only: nothing to explain under 0.5
+    long_rant = "idiot " + "and the council should explain the budget " * 20
+    assert classifier._decisive_words(long_rant, "insult") == []
+    assert len(detoxify.predicted) == 1  # past FALLBACK_MAX_WORDS no forward pass at all

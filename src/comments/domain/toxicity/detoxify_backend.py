@@ -56,6 +56,9 @@ FALLBACK_MIN_DROP = 0.5
 """Logit units: a word whose removal moves the top label's logit less than this did not decide it."""
 FALLBACK_SHARE = 0.3
 """A word is marked when its removal lowers the logit by at least this share of the largest drop."""
+FALLBACK_MAX_WORDS = 120
+"""One forward pass per word on the model's worker thread: a longer comment is left to the span head alone,
+so that one long held comment cannot stall the scoring of everyone else's."""
 
 
 def _logit(probability: float) -> float:
@@ -107,11 +110,13 @@ class DetoxifyClassifier:
         """For a text the model scores as abusive but the span head marks nothing in: the words whose removal
         lowers the top label's logit most (at least FALLBACK_MIN_DROP, and at least FALLBACK_SHARE of the
         largest drop). Logits, not probabilities: a saturated 0.99 barely moves when one word goes."""
+        words = _words(text)
+        if len(words) > FALLBACK_MAX_WORDS:
+            return []
         (base,) = self.score([text])
         top = max(base, key=base.__getitem__)
         if base[top] < OCCLUSION_FALLBACK_SCORE:
             return []
-        words = _words(text)
         without = self.score([text[:start] + text[end:] for start, end in words])
         drops = [_logit(base[top]) - _logit(scores[top]) for scores in without]
         largest = max(drops, default=0.0)

@@ -89,12 +89,12 @@ def train_head(
 def mean_f1(classifier: DetoxifyClassifier, texts: list[str], gold: list[set[int]], *, shipped: bool) -> float:
     """Per-post span F1: of the head alone (explain_words at its threshold), or of explain() as shipped."""
     if shipped:
-        found = [{i for s in spans for i in range(s.start, s.end)} for spans in classifier.explain(texts)]
+        found = [tbm._chars([(s.start, s.end) for s in spans]) for spans in classifier.explain(texts)]
     else:
         threshold = classifier.span_head.threshold
         found = [
-            {i for start, end, p in words if p >= threshold for i in range(start, end)}
-            for words in classifier.explain_words(texts)
+            tbm._chars(tbm.bundled_spans(words, text, threshold))
+            for words, text in zip(classifier.explain_words(texts), texts, strict=True)
         ]
     return float(np.mean([span_f1(f, g) for f, g in zip(found, gold, strict=True)]))
 

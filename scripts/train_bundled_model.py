@@ -1033,9 +1033,7 @@ def evaluate_bundled(
         _chars(bundled_spans(w, t, span_threshold))
         for w, t in zip(classifier.explain_words(trial.text.tolist()), trial.text, strict=True)
     ]
-    as_shipped = [
-        {i for s in found for i in range(s.start, s.end)} for found in classifier.explain(trial.text.tolist())
-    ]
+    as_shipped = [_chars([(s.start, s.end) for s in found]) for found in classifier.explain(trial.text.tolist())]
     f1s = np.array([span_f1(found, g) for found, g in zip(head_alone, gold, strict=True)])
     f1s_explain = np.array([span_f1(found, g) for found, g in zip(as_shipped, gold, strict=True)])
     report["spans"] = {

@@ -128,7 +128,8 @@ def test_an_assembled_checkpoint_loads_as_a_local_checkpoint(bundled_classifier:
 def test_decisive_words_are_the_words_whose_removal_lowers_the_logit_most(recording: Any) -> None:
     classifier = DetoxifyClassifier(recording(), "recording")
     text = "Thanks for nothing, idiot, and goodbye."
-    spans = classifier._decisive_words(text, "insult")
+    (scores,) = classifier.score([text])
+    spans = classifier._decisive_words(text, "insult", scores)
     assert [text[s.start : s.end] for s in spans] == ["idiot"]
     assert spans[0].label == "insult"
     assert spans[0].score == 1.0
@@ -137,8 +138,8 @@ def test_decisive_words_are_the_words_whose_removal_lowers_the_logit_most(record
 def test_decisive_words_are_not_sought_in_civil_or_very_long_comments(recording: Any) -> None:
     detoxify = recording()
     classifier = DetoxifyClassifier(detoxify, "recording")
-    assert classifier._decisive_words("Thanks for the clear report on the budget.", "toxicity") == []
-    assert len(detoxify.predicted) == 1  # the text's own score only: nothing to explain under 0.5
+    civil = "Thanks for the clear report on the budget."
+    assert classifier._decisive_words(civil, "toxicity", {"toxicity": 0.1, "insult": 0.05}) == []
     long_rant = "idiot " + "and the council should explain the budget " * 20
-    assert classifier._decisive_words(long_rant, "insult") == []
-    assert len(detoxify.predicted) == 1  # past FALLBACK_MAX_WORDS no forward pass at all
+    assert classifier._decisive_words(long_rant, "insult", {"toxicity": 0.9, "insult": 0.8}) == []
+    assert detoxify.predicted == []  # under 0.5, or past FALLBACK_MAX_WORDS: no forward pass at all

@@ -94,7 +94,7 @@ class DetoxifyClassifier:
         self.occlusion_threshold = 0.3
 
     def explain(self, texts: list[str]) -> list[list[Span]]:
-        words, labels = self._explain(texts)
+        words, labels, scores = self._explain(texts)
         threshold = self.span_head.threshold if self.span_head is not None else self.occlusion_threshold
         spans = [
             [Span(start, end, label, round(p, 4)) for start, end, p in found if p >= threshold]
@@ -103,21 +103,19 @@ class DetoxifyClassifier:
         if self.span_head is not None:
             for index, found in enumerate(spans):
                 if not found:
-                    spans[index] = self._decisive_words(texts[index], labels[index])
+                    spans[index] = self._decisive_words(texts[index], labels[index], scores[index])
         return spans
 
-    def _decisive_words(self, text: str, label: str) -> list[Span]:
-        """For a text the model scores as abusive but the span head marks nothing in: the words whose removal
-        lowers the top label's logit most (at least FALLBACK_MIN_DROP, and at least FALLBACK_SHARE of the
-        largest drop). Logits, not probabilities: a saturated 0.99 barely moves when one word goes."""
-        words = _words(text)
-        if len(words) > FALLBACK_MAX_WORDS:
-            return []
-        (base,) = self.score([text])
+    def _decisive_words(self, text: str, label: str, base: dict[str, float]) -> list[Span]:
+        """For a text the model scores as abusive (`base`, its scores) but the span head marks nothing in: the
+        words whose removal lowers the top label's logit most (at least FALLBACK_MIN_DROP, and at least
+        FALLBACK_SHARE of the largest drop). Logits, not probabilities: a saturated 0.99 barely moves when one
+        word goes."""
         top = max(base, key=base.__getitem__)
-        if base[top] < OCCLUSION_FALLBACK_SCORE:
+        words = _words(text)
+        if base[top] < OCCLUSION_FALLBACK_SCORE or len(words) > FALLBACK_MAX_WORDS:
             return []
-        without = self.score([text[:start] + text[end:] for start, end in words])
+        without = self.score(_without_each_word(text, words))
         drops = [_logit(base[top]) - _logit(scores[top]) for scores in without]
         largest = max(drops, default=0.0)
         if largest < FALLBACK_MIN_DROP:
@@ -133,7 +131,11 @@ class DetoxifyClassifier:
         """Every word of every text with its span probability (or occlusion share), in text order."""
         return self._explain(texts)[0]
 
-    def _explain(self, texts: list[str]) -> tuple[list[list[tuple[int, int, float]]], list[str]]:
+    def _explain(
+        self, texts: list[str]
+    ) -> tuple[list[list[tuple[int, int, float]]], list[str], list[dict[str, float]]]:
+        """Per text: its words with their span probability (or occlusion share), the label to name, and the
+        text's own scores (from the same forward pass)."""
         if self.span_head is None:
             return self._occlusion_words(texts)
         import torch
@@ -142,6 +144,7 @@ class DetoxifyClassifier:
         order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
         words: list[list[tuple[int, int, float]]] = [[] for _ in texts]
         labels = ["toxicity"] * len(texts)
+        text_scores: list[dict[str, float]] = [{} for _ in texts]
         device = next(self.detoxify.model.parameters()).device
         for start in range(0, len(order), self.predict_chunk):
             chunk = order[start : start + self.predict_chunk]
@@ -162,7 +165,8 @@ class DetoxifyClassifier:
             for row, index in enumerate(chunk):
                 words[index] = _word_scores(texts[index], offsets[row], tokens[row].tolist())
                 labels[index] = self._label_for(scores[row].tolist())
-        return words, labels
+                text_scores[index] = dict(zip(self.labels, scores[row].tolist(), strict=True))
+        return words, labels, text_scores
 
     def _label_for(self, scores: list[float]) -> str:
         others = [(score, label) for label, score in zip(self.labels, scores, strict=True) if label != "toxicity"]
@@ -174,14 +178,17 @@ class DetoxifyClassifier:
             else self.labels[int(max(range(len(scores)), key=scores.__getitem__))]
         )
 
-    def _occlusion_words(self, texts: list[str]) -> tuple[list[list[tuple[int, int, float]]], list[str]]:
+    def _occlusion_words(
+        self, texts: list[str]
+    ) -> tuple[list[list[tuple[int, int, float]]], list[str], list[dict[str, float]]]:
         results: list[list[tuple[int, int, float]]] = []
         labels = []
+        bases = []
         for text in texts:
             spans = _words(text)
-            variants = [text] + [text[:start] + text[end:] for start, end in spans]
-            scored = self.score(variants)
+            scored = self.score([text, *_without_each_word(text, spans)])
             base = scored[0]
+            bases.append(base)
             top = max(base, key=base.__getitem__)
             labels.append(self._label_for([base[label] for label in self.labels]))
             whole = max(base[top], 1e-6)
@@ -191,7 +198,7 @@ class DetoxifyClassifier:
                     for (start, end), s in zip(spans, scored[1:], strict=True)
                 ]
             )
-        return results, labels
+        return results, labels, bases
 
     def score(self, texts: list[str]) -> list[dict[str, float]]:
         order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
@@ -247,6 +254,11 @@ def _word_scores(text: str, offsets: list[list[int]], tokens: list[float]) -> li
         if inside:
             found.append((start, end, float(max(inside))))
     return found
+
+
+def _without_each_word(text: str, words: list[tuple[int, int]]) -> list[str]:
+    """The text once per word, with that word taken out (occlusion's variants)."""
+    return [text[:start] + text[end:] for start, end in words]
 
 
 def _words(text: str) -> list[tuple[int, int]]:

@@ -86,7 +86,7 @@ BY_LABEL = {
 
 def test_the_v5_labels_are_there(bundled_classifier: Classifier) -> None:
     assert {"toxicity", "insult", "threat", "identity_attack"} <= set(bundled_classifier.labels)
-    assert bundled_classifier.model_id == "bundled-minilm-l6-v7"
+    assert bundled_classifier.model_id == "bundled-minilm-l6-v9"
 
 
 @pytest.mark.parametrize("label", sorted(BY_LABEL))

@@ -29,16 +29,16 @@ ProfileField = Literal[
 WORD_LISTS_MAX_CHARACTERS: Final = 20_000
 """Banned and suspect entries together compile into one pattern, once per rule set (about 1 s at this size)."""
 
-# Toxicity thresholds per label out of the box: the bundled model v7's policy
-# (`bundled-minilm-l6-v7`), chosen on its validation split
+# Toxicity thresholds per label out of the box: the bundled model v9's policy
+# (`bundled-minilm-l6-v9`), chosen on its validation split
 # (docs/toxicity.md#the-policy). obscene never holds: profanity alone is published.
 DEFAULT_TOXICITY_THRESHOLDS: Final = {
-    "toxicity": {"hold": 0.65, "reject": None},
+    "toxicity": {"hold": 0.49, "reject": None},
     "severe_toxicity": {"hold": 0.5, "reject": None},
     "obscene": {"hold": None, "reject": None},
-    "threat": {"hold": 0.04, "reject": None},
-    "insult": {"hold": 0.67, "reject": None},
-    "identity_attack": {"hold": 0.35, "reject": None},
+    "threat": {"hold": 0.07, "reject": None},
+    "insult": {"hold": 0.66, "reject": None},
+    "identity_attack": {"hold": 0.34, "reject": None},
 }
 
 

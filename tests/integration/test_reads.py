@@ -3,11 +3,13 @@ own comments; the headers a CDN and browsers act on; every kind of visible chang
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from comments.app import create_app
 from comments.db import Article, Profile, Site
@@ -303,6 +305,34 @@ async def test_a_database_change_outside_the_app_moves_the_version(api, reader_t
     await db_run(settings, rename)
     assert await article_version(settings) > before
     assert (await api.thread())["items"][0]["author"]["display_name"] == "Renamed"
+
+
+COPY_OF_A_COMMENT = text(
+    "INSERT INTO comment (id, site_id, article_id, author_id, depth, body, status, flagged, reasons, version,"
+    " created_at, updated_at) SELECT :id, site_id, article_id, author_id, 0, 'Concurrent.', 'published', false,"
+    " reasons, 1, now(), now() FROM comment LIMIT 1"
+)
+
+
+async def test_posts_to_one_article_do_not_wait_for_each_other_s_commit(api, reader_token, settings):
+    """PostgreSQL bumps the article at COMMIT (a deferred trigger): a second transaction inserting into the
+    same thread is not blocked by the first one's row lock until that one commits (before: it waited)."""
+    if settings.is_sqlite:
+        pytest.skip("SQLite has one writer at a time; the deferred trigger is PostgreSQL's")
+    await api.post(reader_token, "The first one.")
+    before = await article_version(settings)
+    engine = create_async_engine(settings.resolved_database_url)
+    try:
+        async with engine.connect() as first, engine.connect() as second:
+            await first.execute(COPY_OF_A_COMMENT, {"id": uuid.uuid4()})
+            await second.execute(text("SET lock_timeout = '500ms'"))
+            await second.execute(COPY_OF_A_COMMENT, {"id": uuid.uuid4()})  # lock timeout here if it waited
+            await first.commit()
+            await second.commit()
+    finally:
+        await engine.dispose()
+    assert await article_version(settings) == before + 2
+    assert (await api.thread())["total"] == 3
 
 
 async def test_unknown_site_and_article_are_404_on_the_cached_path(api):

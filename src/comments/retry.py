@@ -8,6 +8,10 @@ instead of costing the client a 500:
   backends, a failover): the pause spreads the retries of one burst, which otherwise all start in the
   same millisecond and queue for the same rows, into the next burst (2 posts of 800 in CI's run, until
   migration d81f3a6b2c47 took the article's row lock out of the post's transaction);
+- PostgreSQL chose the transaction as a deadlock's victim or refused it as a serialization failure
+  (SQLSTATE 40P01, 40001): it rolled the whole transaction back, so it runs again, up to three times after
+  a short pause. Comment changes touching several articles bump their rows at COMMIT in the order made
+  (migration d81f3a6b2c47); two such transactions can meet in opposite orders;
 - SQLite said "database is locked": in WAL mode a transaction that read and then writes gets SQLITE_BUSY
   at once, without waiting for busy_timeout, when another writer committed meanwhile. A few times, after
   a short random pause.
@@ -39,9 +43,9 @@ log = logging.getLogger("comments.db")
 _KEY = "comments_retry"
 _ATTEMPTS = "comments_retry_attempts"
 PENDING = "pending"
-LIMITS = {"lost": 3, "busy": 5}
+LIMITS = {"lost": 3, "conflict": 3, "busy": 5}
 """Retries per kind of failure."""
-PAUSES = {"lost": (0.05, 0.15), "busy": (0.01, 0.05)}
+PAUSES = {"lost": (0.05, 0.15), "conflict": (0.01, 0.05), "busy": (0.01, 0.05)}
 """Seconds before a retry, drawn from this range and multiplied by the retry's number."""
 _LAST = "comments_retry_last_kind"
 
@@ -60,15 +64,31 @@ def connection_lost(exc: BaseException) -> bool:
     return any(isinstance(e, DBAPIError) and e.connection_invalidated for e in _chain(exc))
 
 
+ROLLED_BACK_SQLSTATES = frozenset({"40P01", "40001"})
+"""deadlock_detected, serialization_failure: PostgreSQL aborted the transaction; nothing of it remains."""
+
+
+def conflict_rolled_back(exc: BaseException) -> bool:
+    return any(getattr(e, "sqlstate", None) in ROLLED_BACK_SQLSTATES for e in _chain(exc))
+
+
 def sqlite_busy(exc: BaseException) -> bool:
     return any(isinstance(e, sqlite3.OperationalError) and "database is locked" in str(e) for e in _chain(exc))
+
+
+def _kind(exc: BaseException) -> str | None:
+    if connection_lost(exc):
+        return "lost"
+    if conflict_rolled_back(exc):
+        return "conflict"
+    return "busy" if sqlite_busy(exc) else None
 
 
 def mark_for_retry(scope: Any, exc: BaseException) -> bool:
     """Called by the exception handler: True when the request will run again (so: not an error yet)."""
     if scope.get("type") != "http":
         return False
-    kind = "lost" if connection_lost(exc) else "busy" if sqlite_busy(exc) else None
+    kind = _kind(exc)
     if kind is None:
         return False
     if scope.get(_KEY) == PENDING:
@@ -79,7 +99,7 @@ def mark_for_retry(scope: Any, exc: BaseException) -> bool:
     attempts[kind] = attempts.get(kind, 0) + 1
     scope[_KEY] = PENDING
     scope[_LAST] = kind
-    level = logging.WARNING if kind == "lost" else logging.INFO
+    level = logging.INFO if kind == "busy" else logging.WARNING
     log.log(
         level,
         "database %s during %s %s; running the request again (retry %d of %d, request_id=%s)",

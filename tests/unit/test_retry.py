@@ -49,3 +49,17 @@ def test_sqlite_busy_has_its_own_count_and_other_errors_none():
     assert not mark_for_retry(s, DBAPIError("SELECT", {}, ValueError("syntax error")))
     assert not mark_for_retry(s, ValueError("a bug"))
     assert not mark_for_retry({"type": "websocket"}, lost())
+
+
+def test_a_deadlock_victim_or_serialization_failure_runs_again():
+    """PostgreSQL rolled the whole transaction back: running the request again is safe."""
+    from asyncpg.exceptions import DeadlockDetectedError, SerializationError, UniqueViolationError
+
+    for error in (DeadlockDetectedError("deadlock detected"), SerializationError("could not serialize")):
+        s = scope()
+        for _ in range(LIMITS["conflict"]):
+            assert mark_for_retry(s, DBAPIError("COMMIT", {}, error))
+            next_attempt(s)
+        assert not mark_for_retry(s, DBAPIError("COMMIT", {}, error))
+    # A constraint violation is the request's own problem, answered as such, never run again.
+    assert not mark_for_retry(scope(), DBAPIError("INSERT", {}, UniqueViolationError("duplicate key")))

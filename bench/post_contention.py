@@ -5,19 +5,22 @@ the bump at the statement (the trigger before it), side by side in one run.
 
 Every comment insert, update or delete bumps its article's row (version, published count). Bumped at the
 statement, that row's lock is held to COMMIT, and every post to the article waits for the one before it
-to commit. Per round and per mode: a fresh database at head (for "statement" the trigger is then made an
-ordinary one again), a real `comments serve` (no model: posts are held as classifier_unavailable, which
-runs every gate, the insert, the audit entry, the DSA statement and the idempotency record), N clients
-each posting M comments to the demo article as fast as answers come. Prints posts/s and the median and
-95th percentile latency per mode, medians over rounds, and the ratio. Modes alternate within a round; the
-load generator shares the machine's cores with the server and PostgreSQL: read the ratio.
+to commit. Per round and per mode: a fresh database at head (for "statement" then taken back by that
+migration's own downgrade to the ordinary trigger), a real `comments serve` (no model: posts are held as
+classifier_unavailable, which runs every gate, the insert, the audit entry, the DSA statement and the
+idempotency record), N clients each posting M comments to the demo article as fast as answers come.
+Prints posts/s and the median and 95th percentile latency per mode, medians over rounds, and the ratio.
+Modes alternate within a round; the load generator shares the machine's cores with the server and
+PostgreSQL: read the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,36 +28,19 @@ import uuid
 from pathlib import Path
 
 import httpx
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from queue_latency import reset_postgres  # an empty database of that name, created if missing
+from sqlalchemy import make_url
+
+from comments.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.probe_support import URL, prepare, serving_quietly  # noqa: E402  (the probe's server and readers)
+from tests.probe_support import URL, prepare, server_env, serving_quietly  # noqa: E402  (the probe's server, readers)
+from tests.servers import COMMENTS  # noqa: E402
 
-STATEMENT_TIME_TRIGGER = (
-    "DROP TRIGGER comment_bumps_article ON comment; "
-    "CREATE TRIGGER comment_bumps_article AFTER INSERT OR UPDATE OR DELETE ON comment "
-    "FOR EACH ROW EXECUTE FUNCTION comment_bumps_article()"
-)
-
-
-async def fresh_database(admin_url: str, name: str) -> str:
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-async def execute(url: str, sql: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        for statement in sql.split("; "):
-            await conn.execute(text(statement))
-    await engine.dispose()
+BEFORE_BUMP_AT_COMMIT = "c4e8a1f2b9d3"
+"""The revision before d81f3a6b2c47: the same schema with the bump in the statement."""
 
 
 async def post_load(base: str, readers: list[dict[str, str]], posts: int) -> tuple[float, list[float]]:
@@ -75,19 +61,16 @@ async def post_load(base: str, readers: list[dict[str, str]], posts: int) -> tup
 
 
 async def run_mode(mode: str, admin_url: str, clients: int, posts: int) -> tuple[float, float, float]:
-    url = await fresh_database(admin_url, f"bench_contention_{mode}")
+    url = make_url(admin_url).set(database=f"bench_contention_{mode}").render_as_string(hide_password=False)
+    await reset_postgres(url)
     with tempfile.TemporaryDirectory() as home:
-        env = {
-            "COMMENTS_HOME": home,
-            "COMMENTS_DATABASE_URL": url,
-            "COMMENTS_TOXICITY_ENABLED": "false",
-            "COMMENTS_ARGON2_MEMORY_COST_KIB": "1024",
-            "COMMENTS_ARGON2_TIME_COST": "1",
-            "COMMENTS_ARGON2_PARALLELISM": "1",
-        }
+        env = server_env(Settings(home=Path(home), database_url=url))
         with serving_quietly(env, "--upgrade") as base:
             if mode == "statement":
-                await execute(url, STATEMENT_TIME_TRIGGER)
+                downgrade = [COMMENTS, "db", "downgrade", BEFORE_BUMP_AT_COMMIT]
+                await asyncio.to_thread(
+                    subprocess.run, downgrade, env={**os.environ, **env}, check=True, capture_output=True
+                )
             readers = await prepare(base, env, clients)
             await post_load(base, readers[:2], 3)  # warm-up: first_comment_at is set, pools are open
             rate, latencies = await post_load(base, readers, posts)

@@ -41,13 +41,12 @@ from comments.requests import request_id
 log = logging.getLogger("comments.db")
 
 _KEY = "comments_retry"
+"""The kind of the failure this attempt will be retried for; absent or None when it will not."""
 _ATTEMPTS = "comments_retry_attempts"
-PENDING = "pending"
 LIMITS = {"lost": 3, "conflict": 3, "busy": 5}
 """Retries per kind of failure."""
 PAUSES = {"lost": (0.05, 0.15), "conflict": (0.01, 0.05), "busy": (0.01, 0.05)}
 """Seconds before a retry, drawn from this range and multiplied by the retry's number."""
-_LAST = "comments_retry_last_kind"
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -91,14 +90,13 @@ def mark_for_retry(scope: Any, exc: BaseException) -> bool:
     kind = _kind(exc)
     if kind is None:
         return False
-    if scope.get(_KEY) == PENDING:
+    if scope.get(_KEY) is not None:
         return True  # a second error from the attempt already counted (its tidying up on the dead connection)
     attempts = scope.setdefault(_ATTEMPTS, {})
     if attempts.get(kind, 0) >= LIMITS[kind]:
         return False
     attempts[kind] = attempts.get(kind, 0) + 1
-    scope[_KEY] = PENDING
-    scope[_LAST] = kind
+    scope[_KEY] = kind
     level = logging.INFO if kind == "busy" else logging.WARNING
     log.log(
         level,
@@ -118,7 +116,7 @@ class RetryOnLostConnection:
             return
 
         async def unless_retrying(message: Any) -> None:
-            if scope.get(_KEY) != PENDING:
+            if scope.get(_KEY) is None:
                 await send(message)
 
         while True:
@@ -127,11 +125,11 @@ class RetryOnLostConnection:
             except Exception as exc:  # raised before the route's own handler (authentication's query)
                 if not mark_for_retry(scope, exc):
                     raise
-            if scope.get(_KEY) != PENDING:
+            kind = scope.get(_KEY)
+            if kind is None:
                 return
             scope[_KEY] = None
             await _drop_session(scope)
-            kind = scope[_LAST]
             await asyncio.sleep(random.uniform(*PAUSES[kind]) * scope[_ATTEMPTS][kind])
 
 

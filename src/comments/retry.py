@@ -19,7 +19,11 @@ instead of costing the client a 500:
 The failed attempt's transaction died with it (SQLite does not commit a busy COMMIT), so running the
 request again is safe, with one exception no server can close: a PostgreSQL connection lost during COMMIT
 leaves the outcome unknown. Posts with an Idempotency-Key are answered from their record then; a post
-without one could be stored twice in that window of microseconds (docs/deploy.md).
+without one could be stored twice in that window of microseconds (docs/deploy.md). Running a request again
+is safe only because a request commits once, at its end: the exceptions commit a failed login or a wrong
+password before refusing (a second run records nothing more, as the first commit either happened and the
+refusal follows, or failed and left nothing), and a claim is read back after its commit (claiming one's own
+claim again is idempotent). A handler that commits twice must make its first part idempotent too.
 
 The exception handler (errors.problem_response) marks such a failure in the scope instead of logging it
 as an error; this middleware drops that 500 before anything is sent and runs the request again.

@@ -29,8 +29,9 @@ def weight_average(model_dirs: list[Path], labels: tuple[str, ...]) -> dict[str,
     """
     if len(model_dirs) < 2:
         raise SystemExit("--soup needs two or more model directories")
-    for model_dir in model_dirs:
-        if tuple(_metadata(model_dir)["labels"]) != labels:
+    metadata = [_metadata(model_dir) for model_dir in model_dirs]
+    for model_dir, part in zip(model_dirs, metadata, strict=True):
+        if tuple(part["labels"]) != labels:
             raise SystemExit(f"--soup: {model_dir} was not trained on the labels {labels}")
     parts: dict[str, dict[str, torch.Tensor]] = {}
     for key, file_name in TENSOR_FILES.items():
@@ -43,10 +44,10 @@ def weight_average(model_dirs: list[Path], labels: tuple[str, ...]) -> dict[str,
     ingredients = [
         {
             "model_dir": str(model_dir),
-            "model_id": _metadata(model_dir)["model_id"],
+            "model_id": part["model_id"],
             "sha256": ingredients_key([model_dir]),
         }
-        for model_dir in model_dirs
+        for model_dir, part in zip(model_dirs, metadata, strict=True)
     ]
     return {"best": {"epoch": "soup", **parts}, "history": [], "training_seconds": 0, "soup": ingredients}
 
